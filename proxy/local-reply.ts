@@ -1,0 +1,40 @@
+/**
+ * Local replies: the one place a DaprError becomes bytes on the wire, in the shape of the
+ * listener's protocol (Dapr's JSON error body on HTTP, a trailers-only gRPC status on gRPC).
+ */
+import type { ServerResponse } from 'node:http';
+import { constants, type Http2ServerResponse } from 'node:http2';
+import { httpErrorBody, type DaprError } from '../errors/dapr-error';
+import type { Protocol, ResponseLike } from './contracts';
+import { grpcErrorTrailers } from './grpc-status';
+
+export function sendLocalReply(target: { protocol: Protocol; res: ResponseLike }, err: DaprError): void {
+  if (target.protocol === 'grpc') sendGrpcError(target.res as Http2ServerResponse, err);
+  else sendHttpError(target.res, err);
+}
+
+export function sendHttpError(res: ResponseLike, err: DaprError): void {
+  if (res.headersSent) {
+    // The upstream already started answering: all we can do is cut the stream.
+    (res as ServerResponse).destroy?.();
+    return;
+  }
+  const body = httpErrorBody(err);
+  res.writeHead(err.status, {
+    'content-type': err.plainText ? 'text/plain; charset=utf-8' : 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** A trailers-only gRPC response: HTTP 200 and grpc-status in the HEADERS frame that ends the stream. */
+export function sendGrpcError(res: Http2ServerResponse, err: DaprError): void {
+  const stream = res.stream;
+  if (stream.destroyed || stream.closed) return;
+  if (stream.headersSent) {
+    // Too late for a status: reset the stream so the client sees an error, never a success.
+    stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+    return;
+  }
+  stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...grpcErrorTrailers(err) }, { endStream: true });
+}

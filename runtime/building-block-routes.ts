@@ -1,0 +1,44 @@
+/**
+ * The building blocks' protocol heads, collected in one place: HTTP routes for the API router and
+ * gRPC handler partials for the Dapr service. Each building block contributes its own.
+ */
+import type { ApiRouteDef } from '../api/router';
+import type { Logger } from '../observability/logger';
+import type { ComponentHost } from './component-host';
+import type { DaprServicePart } from '../proxy/grpc/dapr-services';
+import type { StateStore } from '../components/state/contract';
+import { stateRoutes } from '../api/state/http-routes';
+import { stateGrpcHandlers } from '../api/state/grpc-handlers';
+import { StateApi } from '../api/state/state-api';
+
+export interface BuildingBlockDeps {
+  readonly appId: string;
+  readonly namespace: string;
+  readonly logger: Logger;
+  readonly maxBodySize: number;
+  readonly components: ComponentHost;
+}
+
+function stateApi(d: BuildingBlockDeps): StateApi {
+  const stores = {
+    get: (name: string) => d.components.instancesOf<StateStore>('state').get(name),
+    has: (name: string) => d.components.instancesOf<StateStore>('state').has(name),
+    get size() { return d.components.instancesOf<StateStore>('state').size; },
+    configOf: (name: string) => d.components.resolvedOf(name),
+  };
+  return new StateApi({ appId: d.appId, namespace: d.namespace, logger: d.logger.child('state'), maxBodySize: d.maxBodySize, stores });
+}
+
+/** The protocol heads of every building block, sharing one core per building block. */
+export interface BuildingBlockHeads {
+  readonly routes: ApiRouteDef[];
+  readonly grpcServices: DaprServicePart[];
+}
+
+export function buildingBlockHeads(d: BuildingBlockDeps): BuildingBlockHeads {
+  const state = stateApi(d);
+  return {
+    routes: [...stateRoutes(state)],
+    grpcServices: [stateGrpcHandlers(state)],
+  };
+}

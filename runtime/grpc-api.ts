@@ -1,0 +1,84 @@
+/**
+ * Starts the Dapr gRPC API port (dapr.proto.runtime.v1.Dapr + gRPC proxying) and exposes the
+ * handler the internal listener uses for HTTP/2 (gRPC) sidecar-to-sidecar streams.
+ */
+import type http2 from 'node:http2';
+import type { Logger } from '../observability/logger';
+import type { SidecarOptions } from './options';
+import type { HttpFilter } from '../proxy/contracts';
+import type { InvocationService } from '../api/invoke/contract';
+import type { MetadataSnapshot } from '../api/runtime-routes';
+import type { DaprServicePart } from '../proxy/grpc/dapr-services';
+import type { Mtls } from './mtls';
+import type { Endpoint } from '../discovery/contract';
+import { createGrpcApiServer } from '../proxy/grpc/grpc-api-server';
+import { handleInternalGrpc, isGrpcRequest } from '../proxy/grpc/internal-grpc';
+import { sendGrpcError } from '../proxy/local-reply';
+import { Errors } from '../errors/codes';
+import { daprCoreServices } from '../api/grpc/dapr-service-core';
+
+export interface GrpcApi {
+  readonly port: number;
+  internal(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void;
+  close(graceMs: number): Promise<void>;
+}
+
+export interface GrpcApiStartOptions {
+  readonly opts: SidecarOptions;
+  readonly host: string;
+  readonly logger: Logger;
+  readonly filters: readonly HttpFilter[];
+  readonly invocation: InvocationService;
+  readonly metadata: () => MetadataSnapshot;
+  readonly setExtended: (key: string, value: string) => void;
+  readonly shutdown: (reason: string) => void;
+  /** gRPC handler partials of the building blocks. */
+  readonly services: readonly DaprServicePart[];
+  /** Sidecar-to-sidecar mTLS, when enabled. */
+  readonly mtls?: Mtls;
+}
+
+export async function startGrpcApi(s: GrpcApiStartOptions): Promise<GrpcApi> {
+  const { opts } = s;
+  const isGrpcApp = opts.appPort !== undefined && (opts.appProtocol === 'grpc' || opts.appProtocol === 'grpcs');
+  const appChannelGrpc = isGrpcApp ? { host: opts.appChannelAddress, port: opts.appPort!, ...(opts.appProtocol === 'grpcs' ? { tls: { rejectUnauthorized: false } } : {}) } : undefined;
+  const api = createGrpcApiServer({
+    logger: s.logger,
+    appId: opts.appId,
+    namespace: opts.namespace,
+    maxBodySize: opts.maxBodySize,
+    filters: s.filters,
+    invocation: s.invocation,
+    services: [
+      daprCoreServices({ invocation: s.invocation, getMetadata: s.metadata, setMetadata: s.setExtended, shutdown: () => s.shutdown('shutdown requested through the gRPC API') }),
+      ...s.services,
+    ],
+    ...(appChannelGrpc ? { appChannelGrpc } : {}),
+    ...(opts.appApiToken ? { appApiToken: opts.appApiToken } : {}),
+    ...(s.mtls ? { peerTls: (endpoint: Endpoint) => ({ ...s.mtls!.clientOptions({ appId: endpoint.appId, ...(endpoint.namespace ? { namespace: endpoint.namespace } : {}) }), ALPNProtocols: ['h2'] }) } : {}),
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    api.server.once('error', reject);
+    api.server.listen(opts.daprGrpcPort, s.host, () => {
+      api.server.off('error', reject);
+      const a = api.server.address();
+      resolve(typeof a === 'object' && a ? a.port : opts.daprGrpcPort);
+    });
+  });
+  const internalDeps = {
+    appId: opts.appId, namespace: opts.namespace, logger: s.logger, maxMessageBytes: opts.maxBodySize,
+    ...(appChannelGrpc ? { appChannelGrpc } : {}), ...(opts.appApiToken ? { appApiToken: opts.appApiToken } : {}),
+  };
+  return {
+    port,
+    internal(req, res) {
+      if (isGrpcRequest(req)) {
+        const caller = s.mtls?.peerOf(req.socket);
+        if (s.mtls && !caller) return sendGrpcError(res, Errors.invokeDenied(opts.appId, 'caller has no verifiable identity'));
+        return handleInternalGrpc(req, res, caller ? { ...internalDeps, verifiedCallerAppId: caller.appId } : internalDeps);
+      }
+      sendGrpcError(res, Errors.unimplemented('HTTP/2 without gRPC on the internal listener'));
+    },
+    close: (graceMs) => api.close(graceMs),
+  };
+}

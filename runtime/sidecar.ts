@@ -1,0 +1,289 @@
+/**
+ * Wires one sidecar: resources -> name resolution -> components -> HTTP endpoints -> API listeners
+ * (HTTP, gRPC, internal) -> self-registration -> app discovery, in daprd's start-up order.
+ * The API answers at once; the app is waited for in the background.
+ */
+import type { Logger } from '../observability/logger';
+import type { SidecarOptions } from './options';
+import { stableInternalPort } from './options';
+import { ensureDefaultResources } from './default-resources';
+import { ComponentHost } from './component-host';
+import { allDrivers } from '../components/all-drivers';
+import { ResourceWatcher } from '../config/watcher';
+import path from 'node:path';
+import { formatIssue } from '../config/issues';
+import type { ConfigurationResource } from '../config/schemas/configuration';
+import type { ComponentResource } from '../config/schemas/component';
+import type { HttpEndpointResource } from '../config/schemas/http-endpoint';
+import type { Loaded } from '../config/schemas/common';
+import type { ResourceChange } from '../config/reload';
+import { createResolver } from '../discovery/registry';
+import type { Resolver } from '../discovery/contract';
+import { UpstreamPools } from '../proxy/upstream/pools';
+import { createHttpListener, type HttpListener } from '../proxy/http-listener';
+import { FilterChain } from '../proxy/filter-chain';
+import type { HttpFilter } from '../proxy/contracts';
+import { ApiRouter } from '../api/router';
+import { createDaprHttpDispatch, routeTerminal } from '../api/dapr-http-api';
+import { runtimeRoutes, type MetadataSnapshot, type RuntimeView } from '../api/runtime-routes';
+import { DefaultInvocationService, type HttpEndpointTarget } from '../api/invoke/invocation-service';
+import { createHttpInvokeHandler } from '../api/invoke/http-invoke';
+import { createApiTokenFilter } from '../filters/api-token/api-token-filter';
+import type { AppChannel } from './app-channel/contract';
+import { createAppChannel } from './app-channel/create-app-channel';
+import { createInternalListener, type InternalListener } from './internal-listener';
+import { appTerminal, createInternalHttpDispatch } from './internal-dispatch';
+import { AppHealth } from './app-health';
+import { readHttpAppConfig, waitForAppPort } from './app-discovery';
+import { RUNTIME_VERSION } from './version';
+import { startMetricsServer, type MetricsServer } from './metrics-server';
+import { createUpgradeHandler } from './upgrade-dispatch';
+import { startGrpcApi, type GrpcApi } from './grpc-api';
+import { buildingBlockHeads } from './building-block-routes';
+import { startMtls } from './mtls';
+
+export interface SidecarHandle {
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly internalPort: number;
+  readonly metricsPort: number;
+  /** Resolves once components are loaded and the API listens (healthz 204). */
+  readonly ready: Promise<void>;
+  stop(reason: string): Promise<void>;
+  readonly closed: Promise<void>;
+}
+
+export async function startSidecar(opts: SidecarOptions, logger: Logger): Promise<SidecarHandle> {
+  const log = logger;
+  log.info(`starting outrigger sidecar ${RUNTIME_VERSION}`, { namespace: opts.namespace, mode: opts.mode });
+
+  // 1. Configuration and resources, watched for changes.
+  const resourcesPaths = opts.resourcesPaths.length > 0 ? opts.resourcesPaths : [await ensureDefaultResources(opts.dataDir)];
+  if (opts.resourcesPaths.length === 0) log.info('no --resources-path given: loading the embedded defaults', { folder: resourcesPaths[0] });
+  const watcher = new ResourceWatcher({ paths: resourcesPaths, ...(opts.config ? { configFile: opts.config } : {}), appId: opts.appId, namespace: opts.namespace, env: process.env, logger: log.child('config') });
+  const resources = await watcher.start();
+  for (const i of resources.issues) log.error(`resource skipped: ${formatIssue(i)}`);
+  const configuration: ConfigurationResource | undefined = opts.config ? resources.configurations.find((c) => c.source.file === opts.config || path.resolve(c.source.file) === path.resolve(opts.config!)) : undefined;
+  if (opts.config && !configuration) log.error(`no valid Configuration document in ${opts.config}; using defaults`);
+  if (configuration) log.info(`configuration loaded: ${configuration.metadata.name}`, { file: opts.config });
+
+  // 2. Name resolution.
+  const nr = configuration?.spec?.nameResolution;
+  let resolver: Resolver | undefined;
+  const created = createResolver(nr?.component, nr?.configuration as Record<string, unknown> | undefined, log.child('nameresolution'));
+  if (created.ok) resolver = created.resolver;
+  else log.error(`name resolution unavailable: ${created.message}`);
+
+  // 3. Components.
+  const components = new ComponentHost({
+    appId: opts.appId, namespace: opts.namespace, dataDir: opts.dataDir, logger: log.child('components'),
+    drivers: allDrivers, passive: new Set(['middleware', 'nameresolution']),
+  });
+  await Promise.all(resources.components.map((c) => components.load(c)));
+
+  // 4. HTTP endpoints.
+  const httpEndpoints = new Map<string, HttpEndpointTarget>();
+  for (const e of resources.httpEndpoints) httpEndpoints.set(e.metadata.name, httpEndpointTarget(e));
+
+  // 5. mTLS identity, upstreams, app channel, invocation.
+  const trustDomain = configuration?.spec?.accessControl?.trustDomain ?? 'public';
+  const mtls = opts.enableMtls ? await startMtls(opts, trustDomain, { workloadCertTtlMs: configuration?.spec?.mtls?.workloadCertTTL, allowedClockSkewMs: configuration?.spec?.mtls?.allowedClockSkew }, log.child('mtls')) : undefined;
+  const pools = new UpstreamPools(mtls ? { tls: (peer) => mtls.clientOptions(peer) } : {});
+  const appChannel: AppChannel | undefined = opts.appPort !== undefined ? createAppChannel(opts) : undefined;
+  let appHealth: AppHealth | undefined;
+  const appHealthy = (): boolean => !appHealth || appHealth.isHealthy();
+  const invocation = new DefaultInvocationService({
+    appId: opts.appId, namespace: opts.namespace, logger: log.child('invoke'),
+    resolver: () => resolver, httpEndpoints: () => httpEndpoints, pools,
+    appChannel: () => appChannel, internalScheme: () => (mtls ? 'https' : 'http'),
+  });
+
+  // 6. Filter chains and routes.
+  const apiFilters: HttpFilter[] = [];
+  if (opts.apiToken) apiFilters.push(createApiTokenFilter(opts.apiToken));
+  const apiChain = new FilterChain(apiFilters, routeTerminal, log.child('http'));
+  const inboundChain = new FilterChain([], appTerminal(() => appChannel, appHealthy, opts.appId), log.child('internal'));
+
+  const extended = new Map<string, string>();
+  let appSubscriptions: unknown[] = [];
+  let shuttingDown = false;
+  let listening = false;
+  let stopFn: (reason: string) => Promise<void> = async () => undefined;
+  const metadata = (): MetadataSnapshot => ({
+    id: opts.appId,
+    runtimeVersion: RUNTIME_VERSION,
+    enabledFeatures: (configuration?.spec?.features ?? []).filter((f) => f.enabled).map((f) => f.name),
+    actors: [],
+    components: components.statuses().filter((s) => s.instance || !s.error).map((s) => ({ name: s.name, type: s.type, version: s.version, capabilities: [...(s.instance?.features() ?? [])] })),
+    extended: { ...Object.fromEntries(extended), daprRuntimeVersion: RUNTIME_VERSION },
+    subscriptions: programmaticSubscriptions(appSubscriptions),
+    httpEndpoints: [...httpEndpoints.keys()].map((name) => ({ name })),
+    appConnectionProperties: {
+      ...(opts.appPort !== undefined ? { port: opts.appPort } : {}),
+      protocol: opts.appProtocol,
+      channelAddress: opts.appChannelAddress,
+      ...(opts.appMaxConcurrency > 0 ? { maxConcurrency: opts.appMaxConcurrency } : {}),
+      ...(opts.enableAppHealthCheck ? { health: { healthCheckPath: opts.appHealthCheckPath, healthProbeInterval: `${opts.appHealthProbeInterval}s`, healthProbeTimeout: `${opts.appHealthProbeTimeout}ms`, healthThreshold: opts.appHealthThreshold } } : {}),
+    },
+    failedComponents: components.statuses().filter((s) => s.error).map((s) => ({ name: s.name, type: s.type, error: s.error! })),
+  });
+  const view: RuntimeView = {
+    appId: opts.appId,
+    maxBodySize: opts.maxBodySize,
+    notReady: () => {
+      const pending: string[] = [];
+      if (!listening) pending.push('api');
+      if (shuttingDown) pending.push('shutting down');
+      for (const f of components.failures()) pending.push(`component ${f.name}: ${f.error}`);
+      return pending.length ? pending : undefined;
+    },
+    outboundReady: () => listening && !shuttingDown,
+    metadata,
+    setExtended: (k, v) => { extended.set(k, v); },
+    shutdown: (reason) => { void stopFn(reason); },
+  };
+  const router = new ApiRouter();
+  router.addAll(runtimeRoutes(view));
+  const heads = buildingBlockHeads({ appId: opts.appId, namespace: opts.namespace, logger: log, maxBodySize: opts.maxBodySize, components });
+  router.addAll(heads.routes);
+  const invokeHandler = createHttpInvokeHandler({ appId: opts.appId, namespace: opts.namespace, maxBodySize: opts.maxBodySize, invocation, pools, appChannel: () => appChannel, appHealthy });
+  const dispatch = createDaprHttpDispatch({ router: () => router, chain: () => apiChain, invokeHandler, invokeAllowed: () => true });
+
+  // 7. Listeners.
+  const host = opts.listenAddresses[0] ?? '127.0.0.1';
+  const upgrade = createUpgradeHandler({ appId: opts.appId, namespace: opts.namespace, invocation, pools, appChannelOrigin: appChannel ? appOrigin(opts) : undefined, apiToken: opts.apiToken, appApiToken: opts.appApiToken });
+  const httpApi: HttpListener = createHttpListener({ name: 'dapr-http', host, port: opts.daprHttpPort, maxHeaderSize: opts.readBufferSize, logger: log, onExchange: dispatch, onUpgrade: upgrade.api });
+  const internal: InternalListener = createInternalListener({
+    host: '0.0.0.0', port: opts.daprInternalGrpcPort ?? stableInternalPort(opts.appId), maxHeaderSize: opts.readBufferSize, logger: log,
+    onHttp1: createInternalHttpDispatch({ appId: opts.appId, namespace: opts.namespace, chain: () => inboundChain, ...(mtls ? { peerOf: mtls.peerOf } : {}) }),
+    ...(mtls ? { tls: mtls.identity.serverTlsOptions() } : {}),
+    onUpgrade: upgrade.internal,
+    onHttp2: (req, res) => grpcApi?.internal(req, res),
+  });
+  let grpcApi: GrpcApi | undefined;
+  const httpPort = await httpApi.listen();
+  const internalPort = await internal.listen();
+  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: apiFilters, invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: heads.grpcServices, ...(mtls ? { mtls } : {}) });
+  mtls?.onChange(() => {
+    internal.setSecureContext(mtls.identity.secureContextOptions());
+    pools.rotateTls();
+    log.info('mTLS credentials updated for new connections');
+  });
+  let metrics: MetricsServer | undefined;
+  if (opts.enableMetrics) metrics = await startMetricsServer({ host, port: opts.metricsPort, appId: opts.appId, components });
+  listening = true;
+  log.info(`dapr HTTP API listening on ${host}:${httpPort}`);
+  log.info(`dapr gRPC API listening on ${host}:${grpcApi.port}`);
+  log.info(`internal sidecar-to-sidecar listener on 0.0.0.0:${internalPort}${mtls ? ' (mTLS)' : ''}`);
+  if (metrics) log.info(`metrics on http://${host}:${metrics.port}/metrics`);
+
+  // 8. Announce ourselves.
+  if (resolver) {
+    try {
+      await resolver.init({ appId: opts.appId, namespace: opts.namespace, host: opts.hostAddress, internalPort, httpPort, grpcPort: grpcApi.port, ...(opts.appPort !== undefined ? { appPort: opts.appPort } : {}) });
+      log.info(`name resolution: ${resolver.name}`);
+    } catch (err) {
+      log.error(`name resolution ${resolver.name} failed to start: ${(err as Error).message}`);
+    }
+  }
+
+  // 9. The app, in the background.
+  if (appChannel) {
+    if (opts.enableAppHealthCheck) {
+      appHealth = new AppHealth({ baseUrl: appOrigin(opts), path: opts.appHealthCheckPath, intervalMs: opts.appHealthProbeInterval * 1000, timeoutMs: opts.appHealthProbeTimeout, threshold: opts.appHealthThreshold, logger: log.child('apphealth') });
+    }
+    void (async () => {
+      if (!(await waitForAppPort(appChannel, () => shuttingDown, log))) return;
+      log.info(`app is listening on port ${opts.appPort}`);
+      appHealth?.start();
+      if (opts.appProtocol === 'http' || opts.appProtocol === 'https') {
+        const cfg = await readHttpAppConfig(appChannel, opts.appId);
+        appSubscriptions = cfg.subscriptions;
+        if (cfg.subscriptions.length) log.info(`app declared ${cfg.subscriptions.length} subscription(s)`);
+      }
+    })();
+  }
+
+  // 10. Hot reload: an edited or added file takes effect; a broken edit keeps the old resource.
+  watcher.on('issue', (i) => log.error(`resource change rejected: ${formatIssue(i)}`));
+  watcher.on('change', (change) => {
+    void applyChange(change).catch((err: unknown) => log.error('applying a resource change failed', { error: (err as Error).message }));
+  });
+  const applyChange = async (change: ResourceChange): Promise<void> => {
+    switch (change.kind) {
+      case 'Component':
+        for (const r of change.removed) await components.remove(r.metadata.name);
+        for (const r of [...change.added, ...change.updated]) await components.load(r as Loaded<ComponentResource>);
+        break;
+      case 'HTTPEndpoint':
+        for (const r of change.removed) httpEndpoints.delete(r.metadata.name);
+        for (const r of [...change.added, ...change.updated]) httpEndpoints.set(r.metadata.name, httpEndpointTarget(r as Loaded<HttpEndpointResource>));
+        break;
+      default:
+        log.info(`${change.kind} changed`, { added: change.added.length, updated: change.updated.length, removed: change.removed.length });
+    }
+    log.info(`reloaded ${change.kind} resources`, { added: names(change.added), updated: names(change.updated), removed: names(change.removed) });
+  };
+
+  const failures = components.failures();
+  if (failures.length) log.warn(`${failures.length} component(s) failed to initialise; healthz reports them`, { components: failures.map((f) => f.name).join(',') });
+  log.info(`outrigger sidecar ready`, { components: components.statuses().length });
+
+  let closedResolve!: () => void;
+  const closed = new Promise<void>((r) => { closedResolve = r; });
+  let stopping: Promise<void> | undefined;
+  stopFn = (reason: string): Promise<void> => {
+    if (stopping) return stopping;
+    shuttingDown = true;
+    log.info(`shutting down: ${reason}`, { grace_seconds: opts.gracefulShutdownSeconds });
+    const grace = opts.gracefulShutdownSeconds * 1000;
+    stopping = (async () => {
+      appHealth?.stop();
+      await watcher.close().catch(() => undefined);
+      await resolver?.close().catch(() => undefined);
+      await Promise.all([httpApi.close(grace), internal.close(grace), grpcApi?.close(grace), metrics?.close()]);
+      await Promise.all([pools.close(), appChannel?.close(), components.closeAll(), mtls?.stop()]);
+      log.info('sidecar stopped');
+      closedResolve();
+    })();
+    return stopping;
+  };
+
+  return {
+    httpPort, grpcPort: grpcApi.port, internalPort, metricsPort: metrics?.port ?? 0,
+    ready: Promise.resolve(),
+    stop: (reason) => stopFn(reason),
+    closed,
+  };
+}
+
+function httpEndpointTarget(e: HttpEndpointResource): HttpEndpointTarget {
+  const headers: Record<string, string> = {};
+  for (const h of e.spec.headers ?? []) if (typeof h.value === 'string') headers[h.name] = h.value;
+  return { baseUrl: e.spec.baseUrl, headers };
+}
+
+function names(list: readonly { metadata: { name: string } }[]): string {
+  return list.map((r) => r.metadata.name).join(',') || '-';
+}
+
+function appOrigin(opts: SidecarOptions): string {
+  const h = opts.appChannelAddress.includes(':') ? `[${opts.appChannelAddress}]` : opts.appChannelAddress;
+  return `${opts.appProtocol === 'https' ? 'https' : 'http'}://${h}:${opts.appPort}`;
+}
+
+function programmaticSubscriptions(raw: unknown[]): MetadataSnapshot['subscriptions'] {
+  const out: MetadataSnapshot['subscriptions'] = [];
+  for (const s of raw) {
+    if (!s || typeof s !== 'object') continue;
+    const o = s as Record<string, unknown>;
+    if (typeof o.pubsubname !== 'string' || typeof o.topic !== 'string') continue;
+    const routes = o.routes as { rules?: Array<{ match?: string; path?: string }>; default?: string } | undefined;
+    const rules = (routes?.rules ?? []).map((r) => ({ match: r.match ?? '', path: r.path ?? '' }));
+    const def = routes?.default || (typeof o.route === 'string' ? o.route : undefined);
+    if (def) rules.push({ match: '', path: def });
+    out.push({ pubsubname: o.pubsubname, topic: o.topic, rules, type: 'PROGRAMMATIC', ...(typeof o.deadLetterTopic === 'string' ? { deadLetterTopic: o.deadLetterTopic } : {}), ...(o.metadata && typeof o.metadata === 'object' ? { metadata: o.metadata as Record<string, string> } : {}) });
+  }
+  return out;
+}
+
