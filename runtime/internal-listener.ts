@@ -9,6 +9,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../observability/logger';
+import { ReplaySocket } from '../proxy/replay-socket';
 
 export interface InternalListenerOptions {
   readonly host: string;
@@ -56,9 +57,14 @@ export function createInternalListener(opts: InternalListenerOptions): InternalL
   const plain = (socket: net.Socket): void => {
     socket.once('data', (first: Buffer) => {
       socket.pause();
-      socket.unshift(first);
       const isH2 = first[0] === 0x50 && (first.length < 2 || first[1] === 0x52); // "PR" of "PRI * HTTP/2.0"
-      (isH2 ? h2 : h1).emit('connection', socket);
+      if (isH2) {
+        // node:http2 consumes a real socket's handle directly; replay the sniffed bytes through JS.
+        h2.emit('connection', new ReplaySocket(socket, first));
+        return;
+      }
+      socket.unshift(first);
+      h1.emit('connection', socket);
       socket.resume();
     });
   };

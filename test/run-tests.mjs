@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every compiled test file (dist/test/**/*.test.js) with node's built-in test runner.
+// Runs every compiled test file (dist/test/**/*.test.js and the benchmark instrument's own tests) with node's built-in test runner.
 // Usage: node test/run-tests.mjs [substring filter ...]
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ function collect(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-const files = collect('dist/test', []).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
+const files = [...collect('dist/test', []), ...collect('dist/bench/test', [])].filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (files.length === 0) {
   console.error('no test files found under dist/test (did the build run?)');
   process.exit(1);

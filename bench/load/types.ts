@@ -1,0 +1,71 @@
+/** Messages between the runner and the load-generator child process (IPC, JSON). */
+
+export type LoadMode = 'rate' | 'saturation';
+
+export interface HttpTargetSpec {
+  readonly protocol: 'http';
+  readonly port: number;
+  /** Path + query, e.g. /v1.0/invoke/app/method/hello. */
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface GrpcTargetSpec {
+  readonly protocol: 'grpc';
+  readonly port: number;
+  /** Full method path, e.g. /bench.Echo/Echo. */
+  readonly method: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export type TargetSpec = HttpTargetSpec | GrpcTargetSpec;
+
+export interface LoadSpec {
+  readonly mode: LoadMode;
+  readonly target: TargetSpec;
+  /** Requests per second (rate mode only). */
+  readonly rate: number;
+  /** Connections (HTTP/1.1 keep-alive sockets or gRPC channels); closed-loop workers in saturation. */
+  readonly connections: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  /** Per-request budget; requests still open this long after the window are counted as errors. */
+  readonly timeoutMs: number;
+  /** Expected response body size; a different size counts as an error. */
+  readonly expectBytes: number;
+}
+
+/** Latency percentiles in milliseconds (microsecond resolution). */
+export interface Percentiles {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+export interface LoadResult {
+  readonly mode: LoadMode;
+  /** Requests scheduled (rate) or started (saturation) in the measured window. */
+  readonly sent: number;
+  readonly ok: number;
+  readonly errors: number;
+  /** Up to 5 distinct error descriptions. */
+  readonly errorKinds: readonly string[];
+  readonly windowMs: number;
+  readonly achievedRps: number;
+  /** Rate mode: measured from each request's intended send time (coordinated-omission corrected). */
+  readonly latency: Percentiles;
+  /** Rate mode: how late the generator itself sent (actual - intended send time); already inside `latency`. */
+  readonly sendLag?: Percentiles;
+}
+
+export type ToWorker = { readonly type: 'run'; readonly spec: LoadSpec } | { readonly type: 'exit' };
+
+export type FromWorker =
+  | { readonly type: 'ready' }
+  /** The measured window starts now (warm-up done): the runner starts its /proc samplers. */
+  | { readonly type: 'measuring' }
+  | { readonly type: 'result'; readonly result: LoadResult }
+  | { readonly type: 'failed'; readonly message: string };
