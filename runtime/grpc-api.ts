@@ -19,6 +19,7 @@ import { daprCoreServices } from '../api/grpc/dapr-service-core';
 
 export interface GrpcApi {
   readonly port: number;
+  readonly server: http2.Http2Server;
   internal(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void;
   close(graceMs: number): Promise<void>;
 }
@@ -71,6 +72,7 @@ export async function startGrpcApi(s: GrpcApiStartOptions): Promise<GrpcApi> {
   };
   return {
     port,
+    server: api.server,
     internal(req, res) {
       if (isGrpcRequest(req)) {
         const caller = s.mtls?.peerOf(req.socket);

@@ -29,6 +29,8 @@ import { runtimeRoutes, type MetadataSnapshot, type RuntimeView } from '../api/r
 import { DefaultInvocationService, type HttpEndpointTarget } from '../api/invoke/invocation-service';
 import { createHttpInvokeHandler } from '../api/invoke/http-invoke';
 import { createApiTokenFilter } from '../filters/api-token/api-token-filter';
+import { createApiLoggingFilter } from '../filters/api-logging/api-logging-filter';
+import { acceptOnExtraAddresses } from '../proxy/extra-addresses';
 import type { AppChannel } from './app-channel/contract';
 import { createAppChannel } from './app-channel/create-app-channel';
 import { createInternalListener, type InternalListener } from './internal-listener';
@@ -40,7 +42,7 @@ import { startMetricsServer, type MetricsServer } from './metrics-server';
 import { createUpgradeHandler } from './upgrade-dispatch';
 import { startGrpcApi, type GrpcApi } from './grpc-api';
 import { buildingBlockHeads } from './building-block-routes';
-import { startMtls } from './mtls';
+import type { Mtls } from './mtls';
 
 export interface SidecarHandle {
   readonly httpPort: number;
@@ -87,7 +89,8 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
 
   // 5. mTLS identity, upstreams, app channel, invocation.
   const trustDomain = configuration?.spec?.accessControl?.trustDomain ?? 'public';
-  const mtls = opts.enableMtls ? await startMtls(opts, trustDomain, { workloadCertTtlMs: configuration?.spec?.mtls?.workloadCertTTL, allowedClockSkewMs: configuration?.spec?.mtls?.allowedClockSkew }, log.child('mtls')) : undefined;
+  // Loaded only when enabled: X.509 tooling is a large share of start-up time and memory.
+  const mtls: Mtls | undefined = opts.enableMtls ? await (await import('./mtls.js')).startMtls(opts, trustDomain, { workloadCertTtlMs: configuration?.spec?.mtls?.workloadCertTTL, allowedClockSkewMs: configuration?.spec?.mtls?.allowedClockSkew }, log.child('mtls')) : undefined;
   const pools = new UpstreamPools(mtls ? { tls: (peer) => mtls.clientOptions(peer) } : {});
   const appChannel: AppChannel | undefined = opts.appPort !== undefined ? createAppChannel(opts) : undefined;
   let appHealth: AppHealth | undefined;
@@ -100,6 +103,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
 
   // 6. Filter chains and routes.
   const apiFilters: HttpFilter[] = [];
+  if (opts.enableApiLogging) apiFilters.push(createApiLoggingFilter(log.child('api')));
   if (opts.apiToken) apiFilters.push(createApiTokenFilter(opts.apiToken));
   const apiChain = new FilterChain(apiFilters, routeTerminal, log.child('http'));
   const inboundChain = new FilterChain([], appTerminal(() => appChannel, appHealthy, opts.appId), log.child('internal'));
@@ -169,11 +173,17 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     pools.rotateTls();
     log.info('mTLS credentials updated for new connections');
   });
+  // --dapr-listen-addresses: the API ports also accept on every further address.
+  const extraAddresses = opts.listenAddresses.slice(1);
+  const extras = extraAddresses.length > 0
+    ? await Promise.all([acceptOnExtraAddresses(httpApi.server, extraAddresses, httpPort), acceptOnExtraAddresses(grpcApi.server, extraAddresses, grpcApi.port)])
+    : [];
   let metrics: MetricsServer | undefined;
   if (opts.enableMetrics) metrics = await startMetricsServer({ host, port: opts.metricsPort, appId: opts.appId, components });
   listening = true;
-  log.info(`dapr HTTP API listening on ${host}:${httpPort}`);
-  log.info(`dapr gRPC API listening on ${host}:${grpcApi.port}`);
+  const where = (port: number): string => opts.listenAddresses.map((a) => `${a.includes(':') ? `[${a}]` : a}:${port}`).join(', ');
+  log.info(`dapr HTTP API listening on ${where(httpPort)}`);
+  log.info(`dapr gRPC API listening on ${where(grpcApi.port)}`);
   log.info(`internal sidecar-to-sidecar listener on 0.0.0.0:${internalPort}${mtls ? ' (mTLS)' : ''}`);
   if (metrics) log.info(`metrics on http://${host}:${metrics.port}/metrics`);
 
@@ -241,7 +251,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
       appHealth?.stop();
       await watcher.close().catch(() => undefined);
       await resolver?.close().catch(() => undefined);
-      await Promise.all([httpApi.close(grace), internal.close(grace), grpcApi?.close(grace), metrics?.close()]);
+      await Promise.all([...extras.map((e) => e.close()), httpApi.close(grace), internal.close(grace), grpcApi?.close(grace), metrics?.close()]);
       await Promise.all([pools.close(), appChannel?.close(), components.closeAll(), mtls?.stop()]);
       log.info('sidecar stopped');
       closedResolve();

@@ -1,16 +1,15 @@
-/** The state drivers, registered explicitly by Dapr type name (canonical first, then aliases) and versions. */
+/**
+ * The state drivers, registered explicitly by Dapr type name (canonical first, then aliases) and
+ * versions. Modules load on first use (components/lazy-driver.ts).
+ */
 import type { ComponentDriver } from '../contract';
 import type { StateStore } from './contract';
-import { inMemoryStateDriver } from './in-memory/in-memory-store';
-import { mysqlStateDriver } from './mysql/mysql-store';
-import { postgresStateDriver } from './postgresql/postgresql-store';
-import { redisStateDriver } from './redis/redis-store';
-import { sqliteStateDriver } from './sqlite/sqlite-store';
+import { lazyDriver } from '../lazy-driver';
 
 export const stateDrivers: ComponentDriver<StateStore>[] = [
-  inMemoryStateDriver,
-  sqliteStateDriver,
-  redisStateDriver,
-  postgresStateDriver,
-  mysqlStateDriver,
+  lazyDriver(['state.in-memory'], ['v1'], () => (require('./in-memory/in-memory-store') as typeof import('./in-memory/in-memory-store')).inMemoryStateDriver),
+  lazyDriver(['state.sqlite'], ['v1'], () => (require('./sqlite/sqlite-store') as typeof import('./sqlite/sqlite-store')).sqliteStateDriver),
+  lazyDriver(['state.redis'], ['v1'], () => (require('./redis/redis-store') as typeof import('./redis/redis-store')).redisStateDriver),
+  lazyDriver(['state.postgresql', 'state.postgres'], ['v1', 'v2'], () => (require('./postgresql/postgresql-store') as typeof import('./postgresql/postgresql-store')).postgresStateDriver),
+  lazyDriver(['state.mysql'], ['v1'], () => (require('./mysql/mysql-store') as typeof import('./mysql/mysql-store')).mysqlStateDriver),
 ];
