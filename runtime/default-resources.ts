@@ -29,17 +29,17 @@ spec:
 }
 
 function pubsubYaml(dataDir: string): string {
-  return `# Written by outrigger on first start: the embedded default pub/sub.
+  return `# Written by outrigger on first start: the embedded, durable default pub/sub.
 apiVersion: dapr.io/v1alpha1
 kind: Component
 metadata:
   name: pubsub
 spec:
-  type: pubsub.in-memory
+  type: pubsub.sqlite
   version: v1
   metadata:
-  - name: dataDir
-    value: ${JSON.stringify(path.join(dataDir, 'pubsub'))}
+  - name: connectionString
+    value: ${JSON.stringify(path.join(dataDir, 'pubsub.db'))}
 `;
 }
 

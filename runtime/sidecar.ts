@@ -38,6 +38,7 @@ import { appTerminal, createInternalHttpDispatch } from './internal-dispatch';
 import { AppHealth } from './app-health';
 import { readHttpAppConfig, waitForAppPort } from './app-discovery';
 import { RUNTIME_VERSION } from './version';
+import { metadataSnapshot, programmaticSubscriptions } from './metadata-snapshot';
 import { startMetricsServer, type MetricsServer } from './metrics-server';
 import { createUpgradeHandler } from './upgrade-dispatch';
 import { startGrpcApi, type GrpcApi } from './grpc-api';
@@ -113,23 +114,10 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   let shuttingDown = false;
   let listening = false;
   let stopFn: (reason: string) => Promise<void> = async () => undefined;
-  const metadata = (): MetadataSnapshot => ({
-    id: opts.appId,
-    runtimeVersion: RUNTIME_VERSION,
-    enabledFeatures: (configuration?.spec?.features ?? []).filter((f) => f.enabled).map((f) => f.name),
-    actors: [],
-    components: components.statuses().filter((s) => s.instance || !s.error).map((s) => ({ name: s.name, type: s.type, version: s.version, capabilities: [...(s.instance?.features() ?? [])] })),
-    extended: { ...Object.fromEntries(extended), daprRuntimeVersion: RUNTIME_VERSION },
-    subscriptions: programmaticSubscriptions(appSubscriptions),
-    httpEndpoints: [...httpEndpoints.keys()].map((name) => ({ name })),
-    appConnectionProperties: {
-      ...(opts.appPort !== undefined ? { port: opts.appPort } : {}),
-      protocol: opts.appProtocol,
-      channelAddress: opts.appChannelAddress,
-      ...(opts.appMaxConcurrency > 0 ? { maxConcurrency: opts.appMaxConcurrency } : {}),
-      ...(opts.enableAppHealthCheck ? { health: { healthCheckPath: opts.appHealthCheckPath, healthProbeInterval: `${opts.appHealthProbeInterval}s`, healthProbeTimeout: `${opts.appHealthProbeTimeout}ms`, healthThreshold: opts.appHealthThreshold } } : {}),
-    },
-    failedComponents: components.statuses().filter((s) => s.error).map((s) => ({ name: s.name, type: s.type, error: s.error! })),
+  const metadata = (): MetadataSnapshot => metadataSnapshot({
+    opts, configuration, components, extended,
+    httpEndpointNames: () => httpEndpoints.keys(),
+    subscriptions: () => programmaticSubscriptions(appSubscriptions),
   });
   const view: RuntimeView = {
     appId: opts.appId,
@@ -282,18 +270,4 @@ function appOrigin(opts: SidecarOptions): string {
   return `${opts.appProtocol === 'https' ? 'https' : 'http'}://${h}:${opts.appPort}`;
 }
 
-function programmaticSubscriptions(raw: unknown[]): MetadataSnapshot['subscriptions'] {
-  const out: MetadataSnapshot['subscriptions'] = [];
-  for (const s of raw) {
-    if (!s || typeof s !== 'object') continue;
-    const o = s as Record<string, unknown>;
-    if (typeof o.pubsubname !== 'string' || typeof o.topic !== 'string') continue;
-    const routes = o.routes as { rules?: Array<{ match?: string; path?: string }>; default?: string } | undefined;
-    const rules = (routes?.rules ?? []).map((r) => ({ match: r.match ?? '', path: r.path ?? '' }));
-    const def = routes?.default || (typeof o.route === 'string' ? o.route : undefined);
-    if (def) rules.push({ match: '', path: def });
-    out.push({ pubsubname: o.pubsubname, topic: o.topic, rules, type: 'PROGRAMMATIC', ...(typeof o.deadLetterTopic === 'string' ? { deadLetterTopic: o.deadLetterTopic } : {}), ...(o.metadata && typeof o.metadata === 'object' ? { metadata: o.metadata as Record<string, string> } : {}) });
-  }
-  return out;
-}
 

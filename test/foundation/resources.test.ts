@@ -86,7 +86,7 @@ test('embedded defaults: with no resources path a durable statestore and a pubsu
   try {
     const md = (await (await request(`http://127.0.0.1:${sc.httpPort}/v1.0/metadata`)).body.json()) as Metadata;
     const names = md.components?.map((c) => `${c.name}:${c.type}`).sort();
-    assert.deepEqual(names, ['pubsub:pubsub.in-memory', 'statestore:state.sqlite']);
+    assert.deepEqual(names, ['pubsub:pubsub.sqlite', 'statestore:state.sqlite']);
     const h = await request(`http://127.0.0.1:${sc.httpPort}/v1.0/healthz`);
     assert.equal(h.statusCode, 204);
     await h.body.dump();

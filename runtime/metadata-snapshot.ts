@@ -1,0 +1,63 @@
+/**
+ * Builds the metadata API's view of the runtime (GET /v1.0/metadata and gRPC GetMetadata) from the
+ * live parts: components, subscriptions, HTTP endpoints, app connection and extended attributes.
+ */
+import type { MetadataSnapshot } from '../api/runtime-routes';
+import type { ConfigurationResource } from '../config/schemas/configuration';
+import type { ComponentHost } from './component-host';
+import type { SidecarOptions } from './options';
+import { RUNTIME_VERSION } from './version';
+
+export interface MetadataSources {
+  readonly opts: SidecarOptions;
+  readonly configuration: ConfigurationResource | undefined;
+  readonly components: ComponentHost;
+  readonly extended: ReadonlyMap<string, string>;
+  readonly httpEndpointNames: () => Iterable<string>;
+  readonly subscriptions: () => MetadataSnapshot['subscriptions'];
+}
+
+export function metadataSnapshot(s: MetadataSources): MetadataSnapshot {
+  const { opts } = s;
+  const statuses = s.components.statuses();
+  return {
+    id: opts.appId,
+    runtimeVersion: RUNTIME_VERSION,
+    enabledFeatures: (s.configuration?.spec?.features ?? []).filter((f) => f.enabled).map((f) => f.name),
+    actors: [],
+    components: statuses.filter((c) => c.instance || !c.error).map((c) => ({ name: c.name, type: c.type, version: c.version, capabilities: [...(c.instance?.features() ?? [])] })),
+    extended: { ...Object.fromEntries(s.extended), daprRuntimeVersion: RUNTIME_VERSION },
+    subscriptions: s.subscriptions(),
+    httpEndpoints: [...s.httpEndpointNames()].map((name) => ({ name })),
+    appConnectionProperties: {
+      ...(opts.appPort !== undefined ? { port: opts.appPort } : {}),
+      protocol: opts.appProtocol,
+      channelAddress: opts.appChannelAddress,
+      ...(opts.appMaxConcurrency > 0 ? { maxConcurrency: opts.appMaxConcurrency } : {}),
+      ...(opts.enableAppHealthCheck
+        ? { health: { healthCheckPath: opts.appHealthCheckPath, healthProbeInterval: `${opts.appHealthProbeInterval}s`, healthProbeTimeout: `${opts.appHealthProbeTimeout}ms`, healthThreshold: opts.appHealthThreshold } }
+        : {}),
+    },
+    failedComponents: statuses.filter((c) => c.error).map((c) => ({ name: c.name, type: c.type, error: c.error! })),
+  };
+}
+
+/** Programmatic subscriptions as the app declared them at GET /dapr/subscribe (v1 and v2 shapes). */
+export function programmaticSubscriptions(raw: unknown[]): MetadataSnapshot['subscriptions'] {
+  const out: MetadataSnapshot['subscriptions'] = [];
+  for (const s of raw) {
+    if (!s || typeof s !== 'object') continue;
+    const o = s as Record<string, unknown>;
+    if (typeof o.pubsubname !== 'string' || typeof o.topic !== 'string') continue;
+    const routes = o.routes as { rules?: Array<{ match?: string; path?: string }>; default?: string } | undefined;
+    const rules = (routes?.rules ?? []).map((r) => ({ match: r.match ?? '', path: r.path ?? '' }));
+    const def = routes?.default || (typeof o.route === 'string' ? o.route : undefined);
+    if (def) rules.push({ match: '', path: def });
+    out.push({
+      pubsubname: o.pubsubname, topic: o.topic, rules, type: 'PROGRAMMATIC',
+      ...(typeof o.deadLetterTopic === 'string' ? { deadLetterTopic: o.deadLetterTopic } : {}),
+      ...(o.metadata && typeof o.metadata === 'object' ? { metadata: o.metadata as Record<string, string> } : {}),
+    });
+  }
+  return out;
+}
