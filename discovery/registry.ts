@@ -5,11 +5,16 @@
  */
 import type { Logger } from '../observability/logger';
 import type { Resolver, ResolverFactory } from './contract';
+import { consulResolverFactory } from './consul';
+import { createResolverChain, parseFallbackSpecs, relocateMessage } from './fallback';
+import { kubernetesResolverFactory } from './kubernetes';
 import { mdnsResolverFactory } from './mdns';
 import { staticResolverFactory } from './static';
 
 /** daprd's default outside Kubernetes. */
 export const DEFAULT_RESOLVER = 'mdns';
+/** daprd's default in --mode kubernetes. */
+export const KUBERNETES_DEFAULT_RESOLVER = 'kubernetes';
 
 export type CreateResolverResult = { readonly ok: true; readonly resolver: Resolver } | { readonly ok: false; readonly message: string };
 
@@ -26,24 +31,55 @@ export class ResolverRegistry {
     return [...this.factories.keys()].sort();
   }
 
-  /** component: Configuration spec.nameResolution.component (empty -> defaultComponent). */
+  /**
+   * component: Configuration spec.nameResolution.component (empty -> defaultComponent).
+   * configuration.fallback (Outrigger extension, see fallback.ts) wraps the resolver in a chain;
+   * the key is not passed to the primary's factory.
+   */
   create(component: string | undefined, configuration: Record<string, unknown> | undefined, log: Logger, defaultComponent = DEFAULT_RESOLVER): CreateResolverResult {
-    const name = component?.trim() || defaultComponent;
+    const { fallback, ...own } = configuration ?? {};
+    const primary = this.createOne(component?.trim() || defaultComponent, own, log, 'spec.nameResolution.component');
+    if (!primary.ok) return primary;
+    const specs = parseFallbackSpecs(fallback);
+    if (typeof specs === 'string') return this.failClosing([primary.resolver], specs);
+    const fallbacks: Resolver[] = [];
+    for (const spec of specs) {
+      const made = this.createOne(spec.component, spec.configuration, log, `${spec.field}.component`);
+      if (!made.ok) {
+        const message = this.factories.has(spec.component) ? `${spec.field}: ${relocateMessage(made.message, spec)}` : made.message;
+        return this.failClosing([primary.resolver, ...fallbacks], message);
+      }
+      fallbacks.push(made.resolver);
+    }
+    return { ok: true, resolver: createResolverChain(primary.resolver, fallbacks, log) };
+  }
+
+  private createOne(name: string, configuration: Record<string, unknown>, log: Logger, field: string): CreateResolverResult {
     const factory = this.factories.get(name);
     if (!factory) {
-      return { ok: false, message: `unknown name resolution component "${name}" (spec.nameResolution.component); known: ${this.names().join(', ')}` };
+      return { ok: false, message: `unknown name resolution component "${name}" (${field}); known: ${this.names().join(', ')}` };
     }
     try {
-      return { ok: true, resolver: factory.create(configuration ?? {}, log) };
+      return { ok: true, resolver: factory.create(configuration, log) };
     } catch (err) {
       return { ok: false, message: err instanceof Error ? err.message : String(err) };
     }
   }
+
+  /** Resolvers already created hold nothing before init, but close them anyway. */
+  private failClosing(created: Resolver[], message: string): CreateResolverResult {
+    for (const r of created) void r.close().catch(() => undefined);
+    return { ok: false, message };
+  }
 }
 
-/** The built-in resolvers. kubernetes and consul register here when they exist. */
+/** The built-in resolvers. */
 export function builtinResolvers(): ResolverRegistry {
-  return new ResolverRegistry().register(mdnsResolverFactory).register(staticResolverFactory);
+  return new ResolverRegistry()
+    .register(mdnsResolverFactory)
+    .register(staticResolverFactory)
+    .register(kubernetesResolverFactory)
+    .register(consulResolverFactory);
 }
 
 const builtins = builtinResolvers();

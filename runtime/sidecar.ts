@@ -17,7 +17,7 @@ import type { ComponentResource } from '../config/schemas/component';
 import type { HttpEndpointResource } from '../config/schemas/http-endpoint';
 import type { Loaded } from '../config/schemas/common';
 import type { ResourceChange } from '../config/reload';
-import { createResolver } from '../discovery/registry';
+import { createResolver, DEFAULT_RESOLVER, KUBERNETES_DEFAULT_RESOLVER } from '../discovery/registry';
 import type { Resolver } from '../discovery/contract';
 import { UpstreamPools } from '../proxy/upstream/pools';
 import { createHttpListener, type HttpListener } from '../proxy/http-listener';
@@ -63,7 +63,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   // 1. Configuration and resources, watched for changes.
   const resourcesPaths = opts.resourcesPaths.length > 0 ? opts.resourcesPaths : [await ensureDefaultResources(opts.dataDir)];
   if (opts.resourcesPaths.length === 0) log.info('no --resources-path given: loading the embedded defaults', { folder: resourcesPaths[0] });
-  const watcher = new ResourceWatcher({ paths: resourcesPaths, ...(opts.config ? { configFile: opts.config } : {}), appId: opts.appId, namespace: opts.namespace, env: process.env, logger: log.child('config') });
+  const watcher = new ResourceWatcher({ paths: resourcesPaths, ...(opts.config ? { configFile: opts.config } : {}), appId: opts.appId, namespace: opts.namespace, env: resourceEnv(opts), logger: log.child('config') });
   const resources = await watcher.start();
   for (const i of resources.issues) log.error(`resource skipped: ${formatIssue(i)}`);
   const configuration: ConfigurationResource | undefined = opts.config ? resources.configurations.find((c) => c.source.file === opts.config || path.resolve(c.source.file) === path.resolve(opts.config!)) : undefined;
@@ -73,7 +73,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   // 2. Name resolution.
   const nr = configuration?.spec?.nameResolution;
   let resolver: Resolver | undefined;
-  const created = createResolver(nr?.component, nr?.configuration as Record<string, unknown> | undefined, log.child('nameresolution'));
+  const created = createResolver(nr?.component, nr?.configuration as Record<string, unknown> | undefined, log.child('nameresolution'), opts.mode === 'kubernetes' ? KUBERNETES_DEFAULT_RESOLVER : DEFAULT_RESOLVER);
   if (created.ok) resolver = created.resolver;
   else log.error(`name resolution unavailable: ${created.message}`);
 
@@ -253,6 +253,20 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     stop: (reason) => stopFn(reason),
     closed,
   };
+}
+
+/**
+ * Variables `${VAR}` in resources may use besides the process environment: what daprd exposes to
+ * components (Consul registrations use them). Ports picked by the OS (0) are not known yet.
+ */
+function resourceEnv(opts: SidecarOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { APP_ID: opts.appId, NAMESPACE: opts.namespace, HOST_ADDRESS: opts.hostAddress, ...process.env };
+  const set = (name: string, port: number | undefined): void => { if (port && env[name] === undefined) env[name] = String(port); };
+  set('DAPR_HTTP_PORT', opts.daprHttpPort);
+  set('DAPR_GRPC_PORT', opts.daprGrpcPort);
+  set('DAPR_PORT', opts.daprInternalGrpcPort ?? stableInternalPort(opts.appId));
+  set('APP_PORT', opts.appPort);
+  return env;
 }
 
 function httpEndpointTarget(e: HttpEndpointResource): HttpEndpointTarget {

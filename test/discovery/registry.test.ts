@@ -12,13 +12,13 @@ describe('resolver registry', () => {
     const st = createResolver('static', { apps: { a: ['127.0.0.1:1'] } }, silentLogger);
     assert.ok(st.ok);
     assert.equal(st.resolver.name, 'static');
-    assert.deepEqual(builtinResolvers().names(), ['mdns', 'static']);
+    assert.deepEqual(builtinResolvers().names(), ['consul', 'kubernetes', 'mdns', 'static']);
   });
 
   it('returns a clear error for an unknown name or a bad configuration', () => {
-    const unknown = createResolver('kubernetes', {}, silentLogger);
+    const unknown = createResolver('zookeeper', {}, silentLogger);
     assert.equal(unknown.ok, false);
-    assert.match(!unknown.ok ? unknown.message : '', /unknown name resolution component "kubernetes".*known: mdns, static/);
+    assert.match(!unknown.ok ? unknown.message : '', /unknown name resolution component "zookeeper".*known: consul, kubernetes, mdns, static/);
     const bad = createResolver('static', { apps: { a: ['x'] } }, silentLogger);
     assert.match(!bad.ok ? bad.message : '', /apps\["a"\]\[0\]/);
   });
