@@ -74,3 +74,14 @@ export function metadataFromQuery(query: string): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Field lookup with Go encoding/json's rule: an exact key wins, else the first key that matches
+ * case-insensitively (daprd accepts `entryID` for `entryId`, and SDKs rely on it).
+ */
+export function goField(o: Record<string, unknown>, name: string): unknown {
+  if (name in o) return o[name];
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(o)) if (k.toLowerCase() === lower) return o[k];
+  return undefined;
+}

@@ -8,6 +8,8 @@ import { printHelp, usageError, EXIT_USAGE, type Command } from './command';
 import { runCommand } from './run-command';
 import { sidecarCommand } from './sidecar-command';
 import { sentryCommand } from './sentry-command';
+import { gatewayCommand } from './gateway-command';
+import { iptablesCommand } from './iptables-command';
 
 const helpCommand: Command = {
   name: 'help',
@@ -34,7 +36,7 @@ const versionCommand: Command = {
 };
 
 /** Every command, in help order. */
-export const commands: readonly Command[] = [sidecarCommand, runCommand, sentryCommand, helpCommand, versionCommand];
+export const commands: readonly Command[] = [sidecarCommand, runCommand, sentryCommand, gatewayCommand, iptablesCommand, helpCommand, versionCommand];
 
 function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name);

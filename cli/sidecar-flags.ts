@@ -49,6 +49,8 @@ export const sidecarSettings: readonly Setting<ParsedSidecarOptions>[] = [
   s.one('daprGrpcPort', { flag: 'dapr-grpc-port', type: portType, default: 50001, description: 'gRPC port of the Dapr API (0 = OS-picked)' }),
   s.one('daprInternalGrpcPort', { flag: 'dapr-internal-grpc-port', type: portType, defaultText: 'a stable port 47300-49347 derived from --app-id', description: 'port for sidecar-to-sidecar calls (0 = OS-picked)' }),
   s.one('daprPublicPort', { flag: 'dapr-public-port', type: portType, description: 'optional public port serving only healthz and metadata' }),
+  s.one('outboundCapturePort', { flag: 'outbound-capture-port', type: portType, description: 'transparent mode: serve outbound traffic redirected by `outrigger iptables` (e.g. 15001)' }),
+  s.one('inboundCapturePort', { flag: 'inbound-capture-port', type: portType, description: 'transparent mode: serve inbound traffic redirected by `outrigger iptables` (e.g. 15006)' }),
   s.one('metricsPort', { flag: 'metrics-port', type: portType, default: 9090, description: 'port of the Prometheus metrics endpoint (0 = OS-picked)' }),
   s.one('enableMetrics', { flag: 'enable-metrics', type: boolType, default: true, description: 'serve Prometheus metrics' }),
   s.many('resourcesPaths', { flag: 'resources-path', type: pathType('<dir>'), defaultText: 'embedded defaults in --data-dir', description: 'folder of resource YAML (components, subscriptions, resiliency ...)' }),

@@ -10,6 +10,7 @@ import type { StateStore } from '../components/state/contract';
 import { stateRoutes } from '../api/state/http-routes';
 import { stateGrpcHandlers } from '../api/state/grpc-handlers';
 import { StateApi } from '../api/state/state-api';
+import type { TransactionalOutbox } from '../api/pubsub/outbox';
 
 export interface BuildingBlockDeps {
   readonly appId: string;
@@ -17,6 +18,8 @@ export interface BuildingBlockDeps {
   readonly logger: Logger;
   readonly maxBodySize: number;
   readonly components: ComponentHost;
+  /** The pub/sub runtime's transactional outbox (state transactions consult it). */
+  readonly outbox?: () => TransactionalOutbox | undefined;
 }
 
 function stateApi(d: BuildingBlockDeps): StateApi {
@@ -26,7 +29,7 @@ function stateApi(d: BuildingBlockDeps): StateApi {
     get size() { return d.components.instancesOf<StateStore>('state').size; },
     configOf: (name: string) => d.components.resolvedOf(name),
   };
-  return new StateApi({ appId: d.appId, namespace: d.namespace, logger: d.logger.child('state'), maxBodySize: d.maxBodySize, stores });
+  return new StateApi({ appId: d.appId, namespace: d.namespace, logger: d.logger.child('state'), maxBodySize: d.maxBodySize, stores, ...(d.outbox ? { outbox: d.outbox } : {}) });
 }
 
 /** The protocol heads of every building block, sharing one core per building block. */

@@ -41,23 +41,3 @@ export function metadataSnapshot(s: MetadataSources): MetadataSnapshot {
     failedComponents: statuses.filter((c) => c.error).map((c) => ({ name: c.name, type: c.type, error: c.error! })),
   };
 }
-
-/** Programmatic subscriptions as the app declared them at GET /dapr/subscribe (v1 and v2 shapes). */
-export function programmaticSubscriptions(raw: unknown[]): MetadataSnapshot['subscriptions'] {
-  const out: MetadataSnapshot['subscriptions'] = [];
-  for (const s of raw) {
-    if (!s || typeof s !== 'object') continue;
-    const o = s as Record<string, unknown>;
-    if (typeof o.pubsubname !== 'string' || typeof o.topic !== 'string') continue;
-    const routes = o.routes as { rules?: Array<{ match?: string; path?: string }>; default?: string } | undefined;
-    const rules = (routes?.rules ?? []).map((r) => ({ match: r.match ?? '', path: r.path ?? '' }));
-    const def = routes?.default || (typeof o.route === 'string' ? o.route : undefined);
-    if (def) rules.push({ match: '', path: def });
-    out.push({
-      pubsubname: o.pubsubname, topic: o.topic, rules, type: 'PROGRAMMATIC',
-      ...(typeof o.deadLetterTopic === 'string' ? { deadLetterTopic: o.deadLetterTopic } : {}),
-      ...(o.metadata && typeof o.metadata === 'object' ? { metadata: o.metadata as Record<string, string> } : {}),
-    });
-  }
-  return out;
-}

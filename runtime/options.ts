@@ -61,6 +61,10 @@ export interface SidecarOptions {
   unixDomainSocket?: string;
   placementHostAddress?: string;
   schedulerHostAddress?: string;
+  /** Transparent mode (after `outrigger iptables`): the port captured outbound traffic is redirected to. */
+  outboundCapturePort?: number;
+  /** Transparent mode: the port captured inbound traffic is redirected to. */
+  inboundCapturePort?: number;
   /** DAPR_API_TOKEN: required on API calls when set. */
   apiToken?: string;
   /** APP_API_TOKEN: sent to the app on every call. */

@@ -38,11 +38,19 @@ import { appTerminal, createInternalHttpDispatch } from './internal-dispatch';
 import { AppHealth } from './app-health';
 import { readHttpAppConfig, waitForAppPort } from './app-discovery';
 import { RUNTIME_VERSION } from './version';
-import { metadataSnapshot, programmaticSubscriptions } from './metadata-snapshot';
+import { metadataSnapshot } from './metadata-snapshot';
 import { startMetricsServer, type MetricsServer } from './metrics-server';
 import { createUpgradeHandler } from './upgrade-dispatch';
 import { startGrpcApi, type GrpcApi } from './grpc-api';
 import { buildingBlockHeads } from './building-block-routes';
+import { startTransparentCapture } from '../proxy/capture/transparent';
+import { dispatchInvoke, inboundChainDispatch } from '../proxy/capture/capture-adapters';
+import { isDaprError } from '../errors/dapr-error';
+import { createPubsubRuntime } from './pubsub';
+import { GrpcAppChannel } from './app-channel/grpc-app-channel';
+import type { PubSub } from '../components/pubsub/contract';
+import type { StateStore } from '../components/state/contract';
+import type { SubscriptionResource } from '../config/schemas/subscription';
 import type { Mtls } from './mtls';
 
 export interface SidecarHandle {
@@ -84,7 +92,8 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   });
   await Promise.all(resources.components.map((c) => components.load(c)));
 
-  // 4. HTTP endpoints.
+  // 4. HTTP endpoints and declarative subscriptions.
+  const subscriptionsByName = new Map(resources.subscriptions.map((r) => [r.metadata.name, r] as const));
   const httpEndpoints = new Map<string, HttpEndpointTarget>();
   for (const e of resources.httpEndpoints) httpEndpoints.set(e.metadata.name, httpEndpointTarget(e));
 
@@ -94,7 +103,9 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   const mtls: Mtls | undefined = opts.enableMtls ? await (await import('./mtls.js')).startMtls(opts, trustDomain, { workloadCertTtlMs: configuration?.spec?.mtls?.workloadCertTTL, allowedClockSkewMs: configuration?.spec?.mtls?.allowedClockSkew }, log.child('mtls')) : undefined;
   const pools = new UpstreamPools(mtls ? { tls: (peer) => mtls.clientOptions(peer) } : {});
   const appChannel: AppChannel | undefined = opts.appPort !== undefined ? createAppChannel(opts) : undefined;
-  let appHealth: AppHealth | undefined;
+  const appHealth: AppHealth | undefined = appChannel && opts.enableAppHealthCheck
+    ? new AppHealth({ baseUrl: appOrigin(opts), path: opts.appHealthCheckPath, intervalMs: opts.appHealthProbeInterval * 1000, timeoutMs: opts.appHealthProbeTimeout, threshold: opts.appHealthThreshold, logger: log.child('apphealth') })
+    : undefined;
   const appHealthy = (): boolean => !appHealth || appHealth.isHealthy();
   const invocation = new DefaultInvocationService({
     appId: opts.appId, namespace: opts.namespace, logger: log.child('invoke'),
@@ -110,14 +121,13 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   const inboundChain = new FilterChain([], appTerminal(() => appChannel, appHealthy, opts.appId), log.child('internal'));
 
   const extended = new Map<string, string>();
-  let appSubscriptions: unknown[] = [];
   let shuttingDown = false;
   let listening = false;
   let stopFn: (reason: string) => Promise<void> = async () => undefined;
   const metadata = (): MetadataSnapshot => metadataSnapshot({
     opts, configuration, components, extended,
     httpEndpointNames: () => httpEndpoints.keys(),
-    subscriptions: () => programmaticSubscriptions(appSubscriptions),
+    subscriptions: () => pubsub.subscriptions(),
   });
   const view: RuntimeView = {
     appId: opts.appId,
@@ -134,10 +144,20 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     setExtended: (k, v) => { extended.set(k, v); },
     shutdown: (reason) => { void stopFn(reason); },
   };
+  const pubsub = createPubsubRuntime({
+    appId: opts.appId, namespace: opts.namespace, logger: log.child('pubsub'), maxBodySize: opts.maxBodySize,
+    pubsubs: () => components.instancesOf<PubSub>('pubsub'), componentOf: (n) => components.resolvedOf(n),
+    appChannel, appProtocol: opts.appProtocol,
+    ...(appChannel instanceof GrpcAppChannel ? { grpcApp: appChannel } : {}),
+    ...(appHealth ? { appHealth } : {}),
+    declarative: () => [...subscriptionsByName.values()],
+    stateStores: () => components.instancesOf<StateStore>('state'),
+  });
   const router = new ApiRouter();
   router.addAll(runtimeRoutes(view));
-  const heads = buildingBlockHeads({ appId: opts.appId, namespace: opts.namespace, logger: log, maxBodySize: opts.maxBodySize, components });
+  const heads = buildingBlockHeads({ appId: opts.appId, namespace: opts.namespace, logger: log, maxBodySize: opts.maxBodySize, components, outbox: () => pubsub.outbox });
   router.addAll(heads.routes);
+  router.addAll(pubsub.routes());
   const invokeHandler = createHttpInvokeHandler({ appId: opts.appId, namespace: opts.namespace, maxBodySize: opts.maxBodySize, invocation, pools, appChannel: () => appChannel, appHealthy });
   const dispatch = createDaprHttpDispatch({ router: () => router, chain: () => apiChain, invokeHandler, invokeAllowed: () => true });
 
@@ -155,7 +175,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   let grpcApi: GrpcApi | undefined;
   const httpPort = await httpApi.listen();
   const internalPort = await internal.listen();
-  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: apiFilters, invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: heads.grpcServices, ...(mtls ? { mtls } : {}) });
+  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: apiFilters, invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: [...heads.grpcServices, ...pubsub.grpcServices()], ...(mtls ? { mtls } : {}) });
   mtls?.onChange(() => {
     internal.setSecureContext(mtls.identity.secureContextOptions());
     pools.rotateTls();
@@ -166,9 +186,23 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   const extras = extraAddresses.length > 0
     ? await Promise.all([acceptOnExtraAddresses(httpApi.server, extraAddresses, httpPort), acceptOnExtraAddresses(grpcApi.server, extraAddresses, grpcApi.port)])
     : [];
+  // Transparent mode: captured outbound HTTP goes through invocation, inbound through the inbound chain.
+  const capture = opts.outboundCapturePort !== undefined || opts.inboundCapturePort !== undefined
+    ? await startTransparentCapture({
+        outboundPort: opts.outboundCapturePort ?? 0,
+        ...(opts.inboundCapturePort !== undefined ? { inboundPort: opts.inboundCapturePort } : {}),
+        logger: log, pools, maxHeaderSize: opts.readBufferSize,
+        invoke: dispatchInvoke(dispatch, opts.apiToken),
+        isMeshApp: async (id) => !isDaprError(await invocation.resolveTarget(id)),
+        appHttpPorts: opts.appPort !== undefined ? [opts.appPort] : [],
+        onInboundHttp: inboundChainDispatch(opts.appId, () => inboundChain),
+      })
+    : undefined;
+  if (capture) log.info(`transparent capture: outbound on 127.0.0.1:${capture.outboundPort}${capture.inboundPort !== undefined ? `, inbound on 0.0.0.0:${capture.inboundPort}` : ''}`);
   let metrics: MetricsServer | undefined;
   if (opts.enableMetrics) metrics = await startMetricsServer({ host, port: opts.metricsPort, appId: opts.appId, components });
   listening = true;
+  await pubsub.start();
   const where = (port: number): string => opts.listenAddresses.map((a) => `${a.includes(':') ? `[${a}]` : a}:${port}`).join(', ');
   log.info(`dapr HTTP API listening on ${where(httpPort)}`);
   log.info(`dapr gRPC API listening on ${where(grpcApi.port)}`);
@@ -187,17 +221,16 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
 
   // 9. The app, in the background.
   if (appChannel) {
-    if (opts.enableAppHealthCheck) {
-      appHealth = new AppHealth({ baseUrl: appOrigin(opts), path: opts.appHealthCheckPath, intervalMs: opts.appHealthProbeInterval * 1000, timeoutMs: opts.appHealthProbeTimeout, threshold: opts.appHealthThreshold, logger: log.child('apphealth') });
-    }
     void (async () => {
       if (!(await waitForAppPort(appChannel, () => shuttingDown, log))) return;
       log.info(`app is listening on port ${opts.appPort}`);
       appHealth?.start();
       if (opts.appProtocol === 'http' || opts.appProtocol === 'https') {
         const cfg = await readHttpAppConfig(appChannel, opts.appId);
-        appSubscriptions = cfg.subscriptions;
         if (cfg.subscriptions.length) log.info(`app declared ${cfg.subscriptions.length} subscription(s)`);
+        await pubsub.setProgrammaticSubscriptions(cfg.subscriptions);
+      } else if (opts.appProtocol === 'grpc' || opts.appProtocol === 'grpcs') {
+        await pubsub.discoverAppSubscriptions();
       }
     })();
   }
@@ -212,6 +245,12 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
       case 'Component':
         for (const r of change.removed) await components.remove(r.metadata.name);
         for (const r of [...change.added, ...change.updated]) await components.load(r as Loaded<ComponentResource>);
+        await pubsub.onComponentsChange();
+        break;
+      case 'Subscription':
+        for (const r of change.removed) subscriptionsByName.delete(r.metadata.name);
+        for (const r of [...change.added, ...change.updated]) subscriptionsByName.set(r.metadata.name, r as Loaded<SubscriptionResource>);
+        await pubsub.onDeclarativeChange();
         break;
       case 'HTTPEndpoint':
         for (const r of change.removed) httpEndpoints.delete(r.metadata.name);
@@ -238,8 +277,9 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     stopping = (async () => {
       appHealth?.stop();
       await watcher.close().catch(() => undefined);
+      await pubsub.stop(grace);
       await resolver?.close().catch(() => undefined);
-      await Promise.all([...extras.map((e) => e.close()), httpApi.close(grace), internal.close(grace), grpcApi?.close(grace), metrics?.close()]);
+      await Promise.all([capture?.close(grace), ...extras.map((e) => e.close()), httpApi.close(grace), internal.close(grace), grpcApi?.close(grace), metrics?.close()]);
       await Promise.all([pools.close(), appChannel?.close(), components.closeAll(), mtls?.stop()]);
       log.info('sidecar stopped');
       closedResolve();

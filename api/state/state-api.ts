@@ -11,6 +11,7 @@ import { parseQuery } from '../../components/state/query/parse';
 import { stateCipher, type StateCipher } from './encryption';
 import { keyPrefixer, type KeyPrefixer } from './key-prefix';
 import { StateErrors, storeFailure } from './errors';
+import type { TransactionalOutbox } from '../pubsub/outbox';
 
 export interface StateStoreRegistry {
   get(name: string): StateStore | undefined;
@@ -25,6 +26,8 @@ export interface StateApiDeps {
   readonly logger: Logger;
   readonly maxBodySize: number;
   readonly stores: StateStoreRegistry;
+  /** The transactional outbox (pub/sub), consulted for stores with outboxPublishPubsub set. */
+  readonly outbox?: () => TransactionalOutbox | undefined;
 }
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: DaprError };
@@ -182,6 +185,16 @@ export class StateApi {
     const ctx = r.value;
     if (!ctx.store.multi) return fail(StateErrors.transactionsNotSupported(storeName));
     if (ops.length === 0) return ok(undefined);
+    // Outbox: events are staged inside the same transaction, so they are published iff it commits.
+    let afterCommit: (() => void) | undefined;
+    const storeMd = this.deps.stores.configOf?.(storeName)?.metadata;
+    const outbox = this.deps.outbox?.();
+    if (storeMd && outbox?.enabled(storeMd)) {
+      const plan = await outbox.prepare(storeName, storeMd, ops);
+      if (!plan.ok) return fail(plan.error);
+      ops = plan.value.ops;
+      afterCommit = plan.value.afterCommit;
+    }
     const max = ctx.store.maxMultiOps;
     if (max !== undefined && ops.length > max) return fail(StateErrors.tooManyOperations(storeName, ops.length, max));
     const out: StateOperation[] = [];
@@ -195,6 +208,7 @@ export class StateApi {
     }
     try {
       await ctx.store.multi(out, metadata);
+      afterCommit?.();
       return ok(undefined);
     } catch (e) {
       // daprd answers every failed transaction (ETag conflicts included) with 500 / Internal.

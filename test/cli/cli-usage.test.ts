@@ -33,7 +33,7 @@ test('malformed and unknown flags exit 2 with one line naming the flag', () => {
 });
 
 test('unknown commands exit 2 and list the known ones', () => {
-  assertUsageError(['frobnicate'], /^outrigger: unknown command "frobnicate": expected one of sidecar, run, sentry, help, version/);
+  assertUsageError(['frobnicate'], /^outrigger: unknown command "frobnicate": expected one of sidecar, run, sentry, gateway, iptables, help, version/);
   assertUsageError(['--bogus'], /^outrigger: unknown flag --bogus/);
   assertUsageError(['help', 'frobnicate'], /^outrigger help: unknown command "frobnicate"/);
   const none = outrigger();
@@ -45,7 +45,7 @@ test('outrigger --help lists every command', () => {
   for (const flag of ['--help', '-h', 'help']) {
     const r = outrigger(flag);
     assert.equal(r.code, 0);
-    for (const cmd of ['sidecar', 'run', 'sentry', 'help', 'version']) assert.match(r.stdout, new RegExp(`^  ${cmd} `, 'm'));
+    for (const cmd of ['sidecar', 'run', 'sentry', 'gateway', 'iptables', 'help', 'version']) assert.match(r.stdout, new RegExp(`^  ${cmd} `, 'm'));
   }
 });
 
