@@ -61,7 +61,9 @@ export class ComponentHost {
     };
     const block = buildingBlockOf(res.spec.type);
     if (this.opts.passive?.has(block)) {
-      const status: ComponentStatus = base;
+      const pmd = await resolveComponentMetadata(res, { appId: this.opts.appId, namespace: this.opts.namespace });
+      if (!pmd.ok) return fail(formatIssue(pmd.issue));
+      const status: ComponentStatus = { ...base, resolved: { name, type: res.spec.type, version: res.spec.version, metadata: pmd.metadata, source: res.source.file } };
       this.byName.set(name, status);
       return status;
     }

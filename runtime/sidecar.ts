@@ -24,11 +24,11 @@ import { createHttpListener, type HttpListener } from '../proxy/http-listener';
 import { FilterChain } from '../proxy/filter-chain';
 import type { HttpFilter } from '../proxy/contracts';
 import { ApiRouter } from '../api/router';
-import { createDaprHttpDispatch, routeTerminal } from '../api/dapr-http-api';
+import { createDaprHttpDispatch, resolveRoute, routeTerminal, type DaprHttpApiDeps } from '../api/dapr-http-api';
 import { runtimeRoutes, type MetadataSnapshot, type RuntimeView } from '../api/runtime-routes';
 import { DefaultInvocationService, type HttpEndpointTarget } from '../api/invoke/invocation-service';
 import { createHttpInvokeHandler } from '../api/invoke/http-invoke';
-import { createApiTokenFilter } from '../filters/api-token/api-token-filter';
+import { buildChains } from './chains';
 import { createApiLoggingFilter } from '../filters/api-logging/api-logging-filter';
 import { acceptOnExtraAddresses } from '../proxy/extra-addresses';
 import type { AppChannel } from './app-channel/contract';
@@ -107,7 +107,17 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     ? new AppHealth({ baseUrl: appOrigin(opts), path: opts.appHealthCheckPath, intervalMs: opts.appHealthProbeInterval * 1000, timeoutMs: opts.appHealthProbeTimeout, threshold: opts.appHealthThreshold, logger: log.child('apphealth') })
     : undefined;
   const appHealthy = (): boolean => !appHealth || appHealth.isHealthy();
+  let metrics: MetricsServer | undefined;
+  if (opts.enableMetrics) metrics = await startMetricsServer({ host: opts.listenAddresses[0] ?? '127.0.0.1', port: opts.metricsPort, appId: opts.appId, components });
+  let dispatchDeps: DaprHttpApiDeps | undefined;
+  const chains = buildChains({
+    appId: opts.appId, namespace: opts.namespace, logger: log.child('filters'), configuration,
+    resiliencies: resources.resiliencies, middleware: (name) => components.resolvedOf(name),
+    metrics: metrics?.registry, apiToken: opts.apiToken, appHealthy: () => appHealth?.isHealthy(),
+    appProtocol: opts.appProtocol, reroute: (ex) => { if (dispatchDeps) resolveRoute(ex, dispatchDeps); },
+  });
   const invocation = new DefaultInvocationService({
+    resilience: () => chains.invoke,
     appId: opts.appId, namespace: opts.namespace, logger: log.child('invoke'),
     resolver: () => resolver, httpEndpoints: () => httpEndpoints, pools,
     appChannel: () => appChannel, internalScheme: () => (mtls ? 'https' : 'http'),
@@ -116,9 +126,8 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   // 6. Filter chains and routes.
   const apiFilters: HttpFilter[] = [];
   if (opts.enableApiLogging) apiFilters.push(createApiLoggingFilter(log.child('api')));
-  if (opts.apiToken) apiFilters.push(createApiTokenFilter(opts.apiToken));
-  const apiChain = new FilterChain(apiFilters, routeTerminal, log.child('http'));
-  const inboundChain = new FilterChain([], appTerminal(() => appChannel, appHealthy, opts.appId), log.child('internal'));
+  const apiChain = new FilterChain([...apiFilters, ...chains.apiHttpFilters], routeTerminal, log.child('http'));
+  const inboundChain = new FilterChain(chains.inboundFilters, appTerminal(() => appChannel, appHealthy, opts.appId), log.child('internal'));
 
   const extended = new Map<string, string>();
   let shuttingDown = false;
@@ -153,13 +162,14 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     declarative: () => [...subscriptionsByName.values()],
     stateStores: () => components.instancesOf<StateStore>('state'),
   });
-  const router = new ApiRouter();
+  const router = new ApiRouter(chains.apiFilter);
   router.addAll(runtimeRoutes(view));
   const heads = buildingBlockHeads({ appId: opts.appId, namespace: opts.namespace, logger: log, maxBodySize: opts.maxBodySize, components, outbox: () => pubsub.outbox });
   router.addAll(heads.routes);
   router.addAll(pubsub.routes());
-  const invokeHandler = createHttpInvokeHandler({ appId: opts.appId, namespace: opts.namespace, maxBodySize: opts.maxBodySize, invocation, pools, appChannel: () => appChannel, appHealthy });
-  const dispatch = createDaprHttpDispatch({ router: () => router, chain: () => apiChain, invokeHandler, invokeAllowed: () => true });
+  const invokeHandler = createHttpInvokeHandler({ appId: opts.appId, namespace: opts.namespace, maxBodySize: opts.maxBodySize, invocation, pools, appChannel: () => appChannel, appHealthy, resilience: () => chains.invoke });
+  dispatchDeps = { router: () => router, chain: () => apiChain, invokeHandler, invokeAllowed: () => chains.apiFilter('invoke', 'v1', 'http') };
+  const dispatch = createDaprHttpDispatch(dispatchDeps);
 
   // 7. Listeners.
   const host = opts.listenAddresses[0] ?? '127.0.0.1';
@@ -175,7 +185,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   let grpcApi: GrpcApi | undefined;
   const httpPort = await httpApi.listen();
   const internalPort = await internal.listen();
-  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: apiFilters, invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: [...heads.grpcServices, ...pubsub.grpcServices()], ...(mtls ? { mtls } : {}) });
+  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: [...apiFilters, ...chains.grpcFilters], invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: [...heads.grpcServices, ...pubsub.grpcServices()], ...(mtls ? { mtls } : {}) });
   mtls?.onChange(() => {
     internal.setSecureContext(mtls.identity.secureContextOptions());
     pools.rotateTls();
@@ -199,8 +209,6 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
       })
     : undefined;
   if (capture) log.info(`transparent capture: outbound on 127.0.0.1:${capture.outboundPort}${capture.inboundPort !== undefined ? `, inbound on 0.0.0.0:${capture.inboundPort}` : ''}`);
-  let metrics: MetricsServer | undefined;
-  if (opts.enableMetrics) metrics = await startMetricsServer({ host, port: opts.metricsPort, appId: opts.appId, components });
   listening = true;
   await pubsub.start();
   const where = (port: number): string => opts.listenAddresses.map((a) => `${a.includes(':') ? `[${a}]` : a}:${port}`).join(', ');
@@ -280,7 +288,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
       await pubsub.stop(grace);
       await resolver?.close().catch(() => undefined);
       await Promise.all([capture?.close(grace), ...extras.map((e) => e.close()), httpApi.close(grace), internal.close(grace), grpcApi?.close(grace), metrics?.close()]);
-      await Promise.all([pools.close(), appChannel?.close(), components.closeAll(), mtls?.stop()]);
+      await Promise.all([pools.close(), appChannel?.close(), components.closeAll(), chains.close(), mtls?.stop()]);
       log.info('sidecar stopped');
       closedResolve();
     })();

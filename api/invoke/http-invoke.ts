@@ -1,6 +1,10 @@
 /**
  * The HTTP invocation head: streams the exchange to the local app, another sidecar's internal
- * listener, or an HTTP endpoint. Bodies stream both ways; nothing is buffered.
+ * listener, or an HTTP endpoint. Without a resiliency policy for the target, bodies stream both
+ * ways and nothing is buffered. With one, the call goes through the policy (timeout, retries with
+ * budget, circuit breaker): request bodies up to RETRY_BUFFER_LIMIT (declared Content-Length) are
+ * buffered so they can be replayed; chunked or larger bodies are sent once (no retries). Each
+ * attempt to another sidecar re-picks an instance, skipping instances ejected by outlier detection.
  */
 import type { Exchange, RouteHandler } from '../../proxy/contracts';
 import { forwardableHeaders } from '../../proxy/headers';
@@ -11,8 +15,13 @@ import { Errors } from '../../errors/codes';
 import { isDaprError } from '../../errors/dapr-error';
 import type { UpstreamPools } from '../../proxy/upstream/pools';
 import type { AppChannel } from '../../runtime/app-channel/contract';
-import { InternalHeaders } from './contract';
+import { InternalHeaders, type InvokeTarget } from './contract';
 import type { DefaultInvocationService } from './invocation-service';
+import { judgeStatus, outlierKey, resiliencyError, type InvokeResilience } from './resilience';
+import { bufferBody, commitAttempt, discardAttempt, replayable, sendAttempt, RETRY_BUFFER_LIMIT, type AttemptResult } from '../../proxy/upstream/resilient-relay';
+import { isResiliencyFailure, RetriableFailure, type Verdict } from '../../filters/resiliency/policy';
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 
 export interface HttpInvokeDeps {
   readonly appId: string;
@@ -22,6 +31,8 @@ export interface HttpInvokeDeps {
   readonly pools: UpstreamPools;
   readonly appChannel: () => AppChannel | undefined;
   readonly appHealthy: () => boolean;
+  /** Resiliency, outlier detection and statistics (runtime/chains.ts); absent = plain relay. */
+  readonly resilience?: () => InvokeResilience | undefined;
 }
 
 /** Headers the caller's sidecar consumes; they never travel on. */
@@ -53,18 +64,71 @@ export function createHttpInvokeHandler(deps: HttpInvokeDeps): RouteHandler {
     const query = ex.query ? `?${ex.query}` : '';
     const onError = (err: Error) => err instanceof BodyTooLargeError ? Errors.bodyTooLarge(deps.maxBodySize) : Errors.invokeFailed(targetId, err.message);
 
-    if (target.kind === 'remote') {
-      headers[InternalHeaders.callerAppId] = deps.appId;
-      headers[InternalHeaders.callerNamespace] = deps.namespace;
-      headers[InternalHeaders.calleeAppId] = target.appId;
-      headers[InternalHeaders.calleeNamespace] = target.namespace;
-      return relay(deps.invocation.dispatcherFor(target), ex, { path: `/${method}${query}`, method: ex.method, headers, body: plan.body, onError });
+    const r = deps.resilience?.();
+    const dstId = target.kind === 'remote' ? target.appId : target.name;
+    r?.stats?.invocationSent(dstId);
+    const started = r?.stats ? process.hrtime.bigint() : 0n;
+    const onStatus = r?.stats ? (status: number) => r.stats!.invocationResponse(dstId, status, Number(process.hrtime.bigint() - started) / 1e6) : undefined;
+    /** Where one attempt goes: remote sidecars through the identity-checked pool (mTLS). */
+    const route = (t: Exclude<InvokeTarget, { kind: 'self' }>): { origin: string; path: string; dispatcher: Dispatcher } => {
+      if (t.kind === 'remote') {
+        headers[InternalHeaders.callerAppId] = deps.appId;
+        headers[InternalHeaders.callerNamespace] = deps.namespace;
+        headers[InternalHeaders.calleeAppId] = t.appId;
+        headers[InternalHeaders.calleeNamespace] = t.namespace;
+        return { origin: deps.invocation.originOf(t.endpoint), path: `/${method}${query}`, dispatcher: deps.invocation.dispatcherFor(t) };
+      }
+      const url = new URL(t.baseUrl);
+      for (const [k, v] of Object.entries(t.headers)) headers[k.toLowerCase()] = v;
+      headers.host = url.host;
+      return { origin: url.origin, path: `${url.pathname.replace(/\/+$/, '')}/${method}${query}`, dispatcher: deps.pools.get(url.origin) };
+    };
+    const policy = r?.engine.policyFor({ kind: 'app', appId: dstId });
+    const outlier = target.kind === 'remote' ? r?.outlier : undefined;
+    const okey = target.kind === 'remote' ? outlierKey(target.appId, target.namespace) : '';
+    if (!policy?.active) {
+      // Plain streaming relay; outlier detection still sees the outcome.
+      const first = route(target);
+      if (!outlier) return relay(first.dispatcher, ex, { path: first.path, method: ex.method, headers, body: plan.body, onError, ...(onStatus ? { onStatus } : {}) });
+      const known = deps.invocation.knownEndpoints(okey);
+      return relay(first.dispatcher, ex, {
+        path: first.path, method: ex.method, headers, body: plan.body,
+        onError: (err) => { outlier.record(okey, first.origin, false, known); onStatus?.(500); return onError(err); },
+        onStatus: (status) => { outlier.record(okey, first.origin, status < 500, known); onStatus?.(status); },
+      });
     }
-    const url = new URL(target.baseUrl);
-    for (const [k, v] of Object.entries(target.headers)) headers[k.toLowerCase()] = v;
-    headers.host = url.host;
-    const basePath = url.pathname.replace(/\/+$/, '');
-    return relay(deps.pools.get(url.origin), ex, { path: `${basePath}/${method}${query}`, method: ex.method, headers, body: plan.body, onError });
+
+    // Resilient path: each attempt is judged before it is committed to the client.
+    let body: Buffer | Readable | null = plan.body;
+    const canReplay = policy?.retries === true && replayable(ex.req);
+    if (canReplay && body !== null) {
+      const buffered = await bufferBody(ex.req, RETRY_BUFFER_LIMIT);
+      if (buffered instanceof Error) return sendLocalReply(ex, Errors.invokeFailed(targetId, buffered.message));
+      body = buffered;
+    }
+    const attempt = async (signal: AbortSignal | undefined, n: number): Promise<AttemptResult> => {
+      let t: Exclude<InvokeTarget, { kind: 'self' }> = target;
+      if (n > 1 && target.kind === 'remote') {
+        const again = await deps.invocation.resolveTarget(targetId);
+        if (!isDaprError(again) && again.kind === 'remote') t = again;
+      }
+      const { origin, path, dispatcher } = route(t);
+      const result = await sendAttempt(dispatcher, { path, method: ex.method, headers, body, signal });
+      outlier?.record(okey, origin, result.kind === 'response' && result.status < 500, deps.invocation.knownEndpoints(okey));
+      return result;
+    };
+    const judge = (a: AttemptResult): Verdict => (a.kind === 'error' ? RetriableFailure : judgeStatus(policy, a.status));
+    const result = await policy.execute(attempt, judge, { retry: canReplay || body === null, discard: discardAttempt });
+    if (isResiliencyFailure(result)) {
+      onStatus?.(500);
+      return sendLocalReply(ex, resiliencyError(targetId, result));
+    }
+    if (result.kind === 'error') {
+      onStatus?.(500);
+      return sendLocalReply(ex, onError(result.error));
+    }
+    onStatus?.(result.status);
+    return commitAttempt(ex, result);
   };
 }
 

@@ -14,6 +14,8 @@ import { bufferedCall } from '../../proxy/upstream/buffered-call';
 import type { AppChannel } from '../../runtime/app-channel/contract';
 import { InternalHeaders, type InvocationService, type InvokeTarget, type UnaryInvokeRequest, type UnaryInvokeResponse } from './contract';
 import { parseTargetId } from './target-id';
+import { judgeStatus, outlierKey, resiliencyError, type InvokeResilience } from './resilience';
+import { isResiliencyFailure, RetriableFailure } from '../../filters/resiliency/policy';
 
 export interface HttpEndpointTarget {
   readonly baseUrl: string;
@@ -32,10 +34,14 @@ export interface InvocationDeps {
   readonly appChannel: () => AppChannel | undefined;
   /** 'https' once mTLS is on between sidecars. */
   readonly internalScheme: () => 'http' | 'https';
+  /** Resiliency, outlier detection and statistics (runtime/chains.ts); absent = plain calls. */
+  readonly resilience?: () => InvokeResilience | undefined;
 }
 
 export class DefaultInvocationService implements InvocationService {
   private readonly rr = new Map<string, number>();
+  /** Endpoint counts per "app.namespace" seen at the last resolution (for outlier ejection caps). */
+  private readonly known = new Map<string, number>();
 
   constructor(private readonly deps: InvocationDeps) {}
 
@@ -53,11 +59,21 @@ export class DefaultInvocationService implements InvocationService {
     const result = await resolver.resolve({ appId: parsed.appId, namespace: parsed.namespace });
     if (!result.ok) return Errors.invokeFailed(target, `couldn't find service: ${parsed.appId} (${result.message})`);
     if (result.endpoints.length === 0) return Errors.invokeFailed(target, `couldn't find service: ${parsed.appId}`);
-    return { kind: 'remote', appId: parsed.appId, namespace: parsed.namespace, endpoint: this.pick(`${parsed.appId}.${parsed.namespace}`, result.endpoints) };
+    return { kind: 'remote', appId: parsed.appId, namespace: parsed.namespace, endpoint: this.pick(outlierKey(parsed.appId, parsed.namespace), result.endpoints) };
   }
 
-  /** Round-robin across the current endpoints; a departed endpoint is simply absent from the list. */
-  private pick(key: string, endpoints: readonly Endpoint[]): Endpoint {
+  knownEndpoints(key: string): number {
+    return this.known.get(key) ?? 1;
+  }
+
+  /**
+   * Round-robin across the current endpoints; a departed endpoint is simply absent from the list,
+   * an endpoint ejected by outlier detection is skipped while ejected.
+   */
+  private pick(key: string, all: readonly Endpoint[]): Endpoint {
+    this.known.set(key, all.length);
+    const outlier = this.deps.resilience?.()?.outlier;
+    const endpoints = outlier ? outlier.select(key, all, (e) => this.originOf(e)) : all;
     const n = (this.rr.get(key) ?? -1) + 1;
     this.rr.set(key, n % 1_000_000);
     return endpoints[n % endpoints.length]!;
@@ -90,14 +106,51 @@ export class DefaultInvocationService implements InvocationService {
         headers[InternalHeaders.callerNamespace] = this.deps.namespace;
         headers[InternalHeaders.calleeAppId] = target.appId;
         headers[InternalHeaders.calleeNamespace] = target.namespace;
-        return this.request(this.dispatcherFor(target), path, req, headers, req.appId);
+        return this.resilient(target.appId, target, async (t) => {
+          const out = await this.request(this.dispatcherFor(t), path, req, headers, req.appId);
+          this.recordOutlier(t, out);
+          return out;
+        });
       }
       case 'http-endpoint': {
         const url = new URL(target.baseUrl);
         const basePath = url.pathname.replace(/\/+$/, '');
-        return this.request(this.deps.pools.get(url.origin), basePath + path, req, { ...headers, ...target.headers }, req.appId);
+        return this.resilient(target.name, target, () => this.request(this.deps.pools.get(url.origin), basePath + path, req, { ...headers, ...target.headers }, req.appId));
       }
     }
+  }
+
+  private recordOutlier(t: Extract<InvokeTarget, { kind: 'remote' }>, out: UnaryInvokeResponse | DaprError): void {
+    const outlier = this.deps.resilience?.()?.outlier;
+    if (!outlier) return;
+    const key = outlierKey(t.appId, t.namespace);
+    outlier.record(key, this.originOf(t.endpoint), !isDaprError(out) && out.status < 500, this.knownEndpoints(key));
+  }
+
+  /**
+   * Runs a buffered call through the target app's resiliency policy (the body is in memory, so
+   * every attempt may be retried); a retry toward another sidecar re-picks the instance.
+   */
+  private async resilient<T extends Exclude<InvokeTarget, { kind: 'self' }>>(dstId: string, first: T, call: (t: T) => Promise<UnaryInvokeResponse | DaprError>): Promise<UnaryInvokeResponse | DaprError> {
+    const r = this.deps.resilience?.();
+    r?.stats?.invocationSent(dstId);
+    const started = process.hrtime.bigint();
+    const policy = r?.engine.policyFor({ kind: 'app', appId: dstId });
+    let out: UnaryInvokeResponse | DaprError;
+    if (!policy?.active) out = await call(first);
+    else {
+      const result = await policy.execute(async (_signal, n) => {
+        let t = first;
+        if (n > 1 && first.kind === 'remote') {
+          const again = await this.resolveTarget(`${first.appId}.${first.namespace}`);
+          if (!isDaprError(again) && again.kind === 'remote') t = again as T;
+        }
+        return call(t);
+      }, (res) => (isDaprError(res) ? RetriableFailure : judgeStatus(policy, res.status)));
+      out = isResiliencyFailure(result) ? resiliencyError(dstId, result) : result;
+    }
+    r?.stats?.invocationResponse(dstId, out.status, Number(process.hrtime.bigint() - started) / 1e6);
+    return out;
   }
 
   private request(dispatcher: Dispatcher, path: string, req: UnaryInvokeRequest, headers: Record<string, string>, id: string): Promise<UnaryInvokeResponse | DaprError> {
