@@ -2,10 +2,11 @@
  * Starts the Dapr gRPC API port (dapr.proto.runtime.v1.Dapr + gRPC proxying) and exposes the
  * handler the internal listener uses for HTTP/2 (gRPC) sidecar-to-sidecar streams.
  */
-import type http2 from 'node:http2';
+import http2 from 'node:http2';
 import type { Logger } from '../observability/logger';
 import type { SidecarOptions } from './options';
-import type { HttpFilter } from '../proxy/contracts';
+import type { Exchange, HttpFilter } from '../proxy/contracts';
+import { FilterChain } from '../proxy/filter-chain';
 import type { InvocationService } from '../api/invoke/contract';
 import type { MetadataSnapshot } from '../api/runtime-routes';
 import type { DaprServicePart } from '../proxy/grpc/dapr-services';
@@ -35,6 +36,8 @@ export interface GrpcApiStartOptions {
   readonly shutdown: (reason: string) => void;
   /** gRPC handler partials of the building blocks. */
   readonly services: readonly DaprServicePart[];
+  /** The inbound (app-side) filters, run on gRPC calls from other sidecars too. */
+  readonly inboundFilters: readonly HttpFilter[];
   /** Sidecar-to-sidecar mTLS, when enabled. */
   readonly mtls?: Mtls;
 }
@@ -70,16 +73,27 @@ export async function startGrpcApi(s: GrpcApiStartOptions): Promise<GrpcApi> {
     appId: opts.appId, namespace: opts.namespace, logger: s.logger, maxMessageBytes: opts.maxBodySize,
     ...(appChannelGrpc ? { appChannelGrpc } : {}), ...(opts.appApiToken ? { appApiToken: opts.appApiToken } : {}),
   };
+  const inboundChain = new FilterChain(s.inboundFilters, {
+    name: 'app-grpc-channel',
+    handle: (ex) => handleInternalGrpc(ex.req as http2.Http2ServerRequest, ex.res as http2.Http2ServerResponse, ex.caller?.verified ? { ...internalDeps, verifiedCallerAppId: ex.caller.appId } : internalDeps),
+  }, s.logger);
   return {
     port,
     server: api.server,
     internal(req, res) {
-      if (isGrpcRequest(req)) {
-        const caller = s.mtls?.peerOf(req.socket);
-        if (s.mtls && !caller) return sendGrpcError(res, Errors.invokeDenied(opts.appId, 'caller has no verifiable identity'));
-        return handleInternalGrpc(req, res, caller ? { ...internalDeps, verifiedCallerAppId: caller.appId } : internalDeps);
-      }
-      sendGrpcError(res, Errors.unimplemented('HTTP/2 without gRPC on the internal listener'));
+      if (!isGrpcRequest(req)) return sendGrpcError(res, Errors.unimplemented('HTTP/2 without gRPC on the internal listener'));
+      const verified = s.mtls?.peerOf(req.socket);
+      if (s.mtls && !verified) return sendGrpcError(res, Errors.invokeDenied(opts.appId, 'caller has no verifiable identity'));
+      // The same inbound chain as HTTP invocation (access control, tracing, metrics): the operation
+      // is the gRPC method path.
+      const header = (n: string): string | undefined => { const v = req.headers[n]; return Array.isArray(v) ? v[0] : v; };
+      const path = req.url;
+      const ex: Exchange = {
+        listener: 'internal', protocol: 'grpc', req, res, method: 'POST', path, query: '', headers: req.headers,
+        startTime: process.hrtime.bigint(), targetAppId: opts.appId, invokeMethod: path.slice(1),
+        caller: verified ?? { appId: header('dapr-caller-app-id') ?? '', namespace: header('dapr-caller-namespace') ?? opts.namespace, trustDomain: '', verified: false },
+      };
+      inboundChain.run(ex);
     },
     close: (graceMs) => api.close(graceMs),
   };

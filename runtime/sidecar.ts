@@ -185,7 +185,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   let grpcApi: GrpcApi | undefined;
   const httpPort = await httpApi.listen();
   const internalPort = await internal.listen();
-  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: [...apiFilters, ...chains.grpcFilters], invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: [...heads.grpcServices, ...pubsub.grpcServices()], ...(mtls ? { mtls } : {}) });
+  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: [...apiFilters, ...chains.grpcFilters], inboundFilters: chains.inboundFilters, invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: [...heads.grpcServices, ...pubsub.grpcServices()], ...(mtls ? { mtls } : {}) });
   mtls?.onChange(() => {
     internal.setSecureContext(mtls.identity.secureContextOptions());
     pools.rotateTls();

@@ -78,3 +78,42 @@ for (const mtls of [false, true]) {
     }
   });
 }
+
+test('access control applies to gRPC proxied calls between sidecars (mTLS identity)', async () => {
+  const app = await startEchoApp();
+  const idA = uniqueAppId('gacl-a');
+  const idB = uniqueAppId('gacl-b');
+  const [pa, pb] = [await freePort(), await freePort()];
+  const acl = `  accessControl:
+    defaultAction: allow
+    trustDomain: public
+    policies:
+      - appId: ${idA}
+        defaultAction: allow
+        namespace: default
+        operations:
+          - name: /outrigger.test.echo.Echo/Unary
+            httpVerb: ["*"]
+            action: deny
+`;
+  const config = staticResolutionConfig({ [idA]: [`127.0.0.1:${pa}`], [idB]: [`127.0.0.1:${pb}`] }, acl);
+  const dataDir = tempDir('outrigger-gacl-');
+  const a = await startTestSidecar({ appId: idA, daprInternalGrpcPort: pa, config, dataDir, enableMtls: true });
+  const b = await startTestSidecar({ appId: idB, appPort: app.port, appProtocol: 'grpc', daprInternalGrpcPort: pb, config, dataDir, enableMtls: true });
+  const client = echoClient(a.grpcPort);
+  try {
+    await assert.rejects(unary(client, 'unary', { text: 'denied' }, md({ 'dapr-app-id': idB })), (err: grpc.ServiceError) => err.code === 7);
+    const streamed = await new Promise<number>((resolve, reject) => {
+      let n = 0;
+      const call = (client as unknown as { serverStream(r: EchoRequest, m: grpc.Metadata): grpc.ClientReadableStream<EchoReply> }).serverStream({ text: 'ok', repeat: 2 }, md({ 'dapr-app-id': idB }));
+      call.on('data', () => n++);
+      call.on('end', () => resolve(n));
+      call.on('error', reject);
+    });
+    assert.equal(streamed, 2, 'other methods stay allowed');
+  } finally {
+    client.close();
+    await Promise.all([a.stop('done'), b.stop('done')]);
+    await app.close();
+  }
+});
