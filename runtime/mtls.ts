@@ -46,14 +46,20 @@ export async function startMtls(opts: SidecarOptions, trustDomain: string, ttl: 
   await identity.start();
   logger.info(`mTLS enabled: identity ${identity.spiffeId}`, { source: opts.sentryAddress ? `sentry ${opts.sentryAddress}` : 'local CA in the data directory' });
   identity.on('renewal-failed', (err) => logger.warn('workload certificate renewal failed; retrying', { error: err.message }));
+  // A connection's peer never changes: parse its certificate once, not on every request.
+  const peers = new WeakMap<object, PeerIdentity | null>();
   return {
     identity,
     trustDomain,
     peerOf(socket) {
       const s = socket as TLSSocket | undefined;
       if (!s || typeof s.getPeerCertificate !== 'function' || !s.authorized) return undefined;
+      const cached = peers.get(s);
+      if (cached !== undefined) return cached ?? undefined;
       const r = identity.peerIdentity(s);
-      return r.ok ? { appId: r.identity.appId, namespace: r.identity.namespace, trustDomain: r.identity.trustDomain, verified: true } : undefined;
+      const peer: PeerIdentity | null = r.ok ? { appId: r.identity.appId, namespace: r.identity.namespace, trustDomain: r.identity.trustDomain, verified: true } : null;
+      peers.set(s, peer);
+      return peer ?? undefined;
     },
     // A callee must prove the app id and namespace that were resolved, in this sidecar's trust domain.
     clientOptions: (peer) => identity.clientTlsOptions(peer ? { appId: peer.appId, trustDomain, ...(peer.namespace ? { namespace: peer.namespace } : {}) } : undefined),
