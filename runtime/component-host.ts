@@ -31,6 +31,8 @@ export interface ComponentHostOptions {
   readonly drivers: readonly ComponentDriver[];
   /** Building blocks handled elsewhere (middleware, nameresolution) are recorded but not created here. */
   readonly passive?: ReadonlySet<string>;
+  /** Reads secretKeyRef values (runtime/secrets/resolver.ts); without it secretKeyRef fails. */
+  readonly resolveSecret?: (store: string, name: string, key: string) => Promise<string | undefined>;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -48,6 +50,10 @@ export class ComponentHost {
     for (const d of opts.drivers) for (const t of d.types) this.driverIndex.set(t, d);
   }
 
+  private metadataContext() {
+    return { appId: this.opts.appId, namespace: this.opts.namespace, ...(this.opts.resolveSecret ? { resolveSecret: this.opts.resolveSecret } : {}) };
+  }
+
   /** Creates and initialises one component; replaces a previous one of the same name on success. */
   async load(res: Loaded<ComponentResource>): Promise<ComponentStatus> {
     const { name } = res.metadata;
@@ -61,7 +67,7 @@ export class ComponentHost {
     };
     const block = buildingBlockOf(res.spec.type);
     if (this.opts.passive?.has(block)) {
-      const pmd = await resolveComponentMetadata(res, { appId: this.opts.appId, namespace: this.opts.namespace });
+      const pmd = await resolveComponentMetadata(res, this.metadataContext());
       if (!pmd.ok) return fail(formatIssue(pmd.issue));
       const status: ComponentStatus = { ...base, resolved: { name, type: res.spec.type, version: res.spec.version, metadata: pmd.metadata, source: res.source.file } };
       this.byName.set(name, status);
@@ -70,7 +76,7 @@ export class ComponentHost {
     const driver = this.driverIndex.get(res.spec.type);
     if (!driver) return fail(`unknown component type ${res.spec.type}; known types: ${[...this.driverIndex.keys()].sort().join(', ')}`);
     if (!driver.versions.includes(res.spec.version)) return fail(`${res.spec.type} has no version ${res.spec.version} (supported: ${driver.versions.join(', ')})`);
-    const md = await resolveComponentMetadata(res, { appId: this.opts.appId, namespace: this.opts.namespace });
+    const md = await resolveComponentMetadata(res, this.metadataContext());
     if (!md.ok) return fail(formatIssue(md.issue));
     const resolved: ResolvedComponent = { name, type: res.spec.type, version: res.spec.version, metadata: md.metadata, source: res.source.file };
     let instance: ComponentInstance;

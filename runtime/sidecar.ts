@@ -43,6 +43,10 @@ import { startMetricsServer, type MetricsServer } from './metrics-server';
 import { createUpgradeHandler } from './upgrade-dispatch';
 import { startGrpcApi, type GrpcApi } from './grpc-api';
 import { buildingBlockHeads } from './building-block-routes';
+import { createBlocksRuntime } from './blocks';
+import { createSecretResolver } from './secrets/resolver';
+import { buildingBlockOf } from '../components/contract';
+import type { SecretStore } from '../components/secretstores/contract';
 import { startTransparentCapture } from '../proxy/capture/transparent';
 import { dispatchInvoke, inboundChainDispatch } from '../proxy/capture/capture-adapters';
 import { isDaprError } from '../errors/dapr-error';
@@ -86,11 +90,15 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   else log.error(`name resolution unavailable: ${created.message}`);
 
   // 3. Components.
-  const components = new ComponentHost({
+  const components: ComponentHost = new ComponentHost({
     appId: opts.appId, namespace: opts.namespace, dataDir: opts.dataDir, logger: log.child('components'),
     drivers: allDrivers, passive: new Set(['middleware', 'nameresolution']),
+    resolveSecret: createSecretResolver((name) => components.instancesOf<SecretStore>('secretstores').get(name)),
   });
-  await Promise.all(resources.components.map((c) => components.load(c)));
+  // Secret stores first: the other components' secretKeyRef values are read through them.
+  const isSecretStore = (c: Loaded<ComponentResource>): boolean => buildingBlockOf(c.spec.type) === 'secretstores';
+  await Promise.all(resources.components.filter(isSecretStore).map((c) => components.load(c)));
+  await Promise.all(resources.components.filter((c) => !isSecretStore(c)).map((c) => components.load(c)));
 
   // 4. HTTP endpoints and declarative subscriptions.
   const subscriptionsByName = new Map(resources.subscriptions.map((r) => [r.metadata.name, r] as const));
@@ -167,6 +175,13 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   const heads = buildingBlockHeads({ appId: opts.appId, namespace: opts.namespace, logger: log, maxBodySize: opts.maxBodySize, components, outbox: () => pubsub.outbox });
   router.addAll(heads.routes);
   router.addAll(pubsub.routes());
+  const blocks = createBlocksRuntime({
+    appId: opts.appId, namespace: opts.namespace, logger: log, maxBodySize: opts.maxBodySize, components,
+    ...(configuration ? { configuration } : {}),
+    appChannel, appProtocol: opts.appProtocol,
+    ...(appHealth ? { appHealth } : {}),
+  });
+  router.addAll(blocks.routes);
   const invokeHandler = createHttpInvokeHandler({ appId: opts.appId, namespace: opts.namespace, maxBodySize: opts.maxBodySize, invocation, pools, appChannel: () => appChannel, appHealthy, resilience: () => chains.invoke });
   dispatchDeps = { router: () => router, chain: () => apiChain, invokeHandler, invokeAllowed: () => chains.apiFilter('invoke', 'v1', 'http') };
   const dispatch = createDaprHttpDispatch(dispatchDeps);
@@ -185,7 +200,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   let grpcApi: GrpcApi | undefined;
   const httpPort = await httpApi.listen();
   const internalPort = await internal.listen();
-  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: [...apiFilters, ...chains.grpcFilters], inboundFilters: chains.inboundFilters, invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: [...heads.grpcServices, ...pubsub.grpcServices()], ...(mtls ? { mtls } : {}) });
+  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: [...apiFilters, ...chains.grpcFilters], inboundFilters: chains.inboundFilters, invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: [...heads.grpcServices, ...pubsub.grpcServices(), ...blocks.grpcServices], ...(mtls ? { mtls } : {}) });
   mtls?.onChange(() => {
     internal.setSecureContext(mtls.identity.secureContextOptions());
     pools.rotateTls();
@@ -240,6 +255,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
       } else if (opts.appProtocol === 'grpc' || opts.appProtocol === 'grpcs') {
         await pubsub.discoverAppSubscriptions();
       }
+      if (!shuttingDown) await blocks.start().catch((err: unknown) => log.error('input bindings failed to start', { error: (err as Error).message }));
     })();
   }
 
@@ -254,6 +270,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
         for (const r of change.removed) await components.remove(r.metadata.name);
         for (const r of [...change.added, ...change.updated]) await components.load(r as Loaded<ComponentResource>);
         await pubsub.onComponentsChange();
+        await blocks.reconcile();
         break;
       case 'Subscription':
         for (const r of change.removed) subscriptionsByName.delete(r.metadata.name);
@@ -286,6 +303,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
       appHealth?.stop();
       await watcher.close().catch(() => undefined);
       await pubsub.stop(grace);
+      await blocks.stop().catch(() => undefined);
       await resolver?.close().catch(() => undefined);
       await Promise.all([capture?.close(grace), ...extras.map((e) => e.close()), httpApi.close(grace), internal.close(grace), grpcApi?.close(grace), metrics?.close()]);
       await Promise.all([pools.close(), appChannel?.close(), components.closeAll(), chains.close(), mtls?.stop()]);

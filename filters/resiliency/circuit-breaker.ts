@@ -9,7 +9,7 @@
  * The trip expression is parsed once at build time; an expression that fails to parse is a
  * configuration issue reported by compileTrip().
  */
-import { celEnv, CelScalar, isCelError, parse, plan } from '@bufbuild/cel';
+import { cel } from '../../proxy/cel';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -26,17 +26,21 @@ export type TripFn = (counts: Readonly<BreakerCounts>) => boolean;
 /** Dapr's default when no trip is given: more than 5 consecutive failures. */
 const DEFAULT_TRIP: TripFn = (c) => c.consecutiveFailures > 5;
 
-const env = celEnv({
-  variables: {
-    requests: CelScalar.INT, totalSuccesses: CelScalar.INT, totalFailures: CelScalar.INT,
-    consecutiveSuccesses: CelScalar.INT, consecutiveFailures: CelScalar.INT,
-  },
-});
+let tripEnv: ReturnType<ReturnType<typeof cel>['celEnv']> | undefined;
+function env(): NonNullable<typeof tripEnv> {
+  const { celEnv, CelScalar } = cel();
+  return (tripEnv ??= celEnv({
+    variables: {
+      requests: CelScalar.INT, totalSuccesses: CelScalar.INT, totalFailures: CelScalar.INT,
+      consecutiveSuccesses: CelScalar.INT, consecutiveFailures: CelScalar.INT,
+    },
+  }));
+}
 
 /** Compiles a trip expression once; returns an error message for a bad one. */
 export function compileTrip(expr: string | undefined): TripFn | string {
   if (expr === undefined || expr.trim() === '') return DEFAULT_TRIP;
-  const compile = () => plan(env, parse(expr));
+  const compile = () => cel().plan(env(), cel().parse(expr));
   let run: ReturnType<typeof compile>;
   try {
     run = compile();
@@ -49,7 +53,7 @@ export function compileTrip(expr: string | undefined): TripFn | string {
   });
   // Probe once so an unknown variable or a non-boolean result is found at load time.
   const probe = evalWith({ requests: 0, totalSuccesses: 0, totalFailures: 0, consecutiveSuccesses: 0, consecutiveFailures: 0 });
-  if (isCelError(probe)) return `invalid trip expression ${JSON.stringify(expr)}: ${probe.message}`;
+  if (cel().isCelError(probe)) return `invalid trip expression ${JSON.stringify(expr)}: ${probe.message}`;
   if (typeof probe !== 'boolean') return `trip expression ${JSON.stringify(expr)} must evaluate to a boolean`;
   return (counts) => evalWith(counts) === true;
 }

@@ -6,10 +6,11 @@
  * touch the SDK.
  */
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, AlwaysOnSampler, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+// The SDK and exporters load only when tracing exports somewhere: they are a large share of
+// start-up time and memory, and most sidecars never export spans.
+type SdkTraceBase = typeof import('@opentelemetry/sdk-trace-base');
+const sdk = (): SdkTraceBase => require('@opentelemetry/sdk-trace-base') as SdkTraceBase;
 import type { ConfigurationSpec } from '../../config/schemas/configuration';
 import type { Logger } from '../../observability/logger';
 import type { ParentContext } from './trace-context';
@@ -56,14 +57,20 @@ export function createTracing(spec: ConfigurationSpec['tracing'] | undefined, se
     } else {
       const headers: Record<string, string> = {};
       for (const h of otel.headers ?? []) if (h.value !== undefined) headers[h.name] = h.value;
+      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
       exporters.push(new OTLPTraceExporter({ url: otlpUrl(otel.endpointAddress, otel.isSecure), headers, ...(otel.timeout ? { timeoutMillis: otel.timeout } : {}) }));
     }
   }
-  if (spec?.zipkin?.endpointAddress) exporters.push(new ZipkinExporter({ url: spec.zipkin.endpointAddress, serviceName }));
-  if (spec?.stdout) exporters.push(new ConsoleSpanExporter());
+  if (spec?.zipkin?.endpointAddress) {
+    const { ZipkinExporter } = require('@opentelemetry/exporter-zipkin') as typeof import('@opentelemetry/exporter-zipkin');
+    exporters.push(new ZipkinExporter({ url: spec.zipkin.endpointAddress, serviceName }));
+  }
+  if (spec?.stdout) exporters.push(new (sdk().ConsoleSpanExporter)());
   if (exporters.length === 0 || rate === 0) {
     return { rate, exporting: false, startSpan: () => undefined, close: async () => undefined };
   }
+  const { BasicTracerProvider, BatchSpanProcessor, AlwaysOnSampler } = sdk();
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const spanProcessors: SpanProcessor[] = exporters.map((e) => new BatchSpanProcessor(e, { scheduledDelayMillis: 500, maxExportBatchSize: 512, maxQueueSize: 8192 }));
   const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), sampler: new AlwaysOnSampler(), spanProcessors });
   const tracer: Tracer = provider.getTracer('outrigger');

@@ -4,7 +4,7 @@
  * the first true (or empty) match wins; no match = the event is not for this app. Evaluation errors
  * and non-boolean results are errors (daprd then dead-letters or retries). Uses @bufbuild/cel.
  */
-import { celEnv, CelScalar, isCelError, mapType, parse, plan } from '@bufbuild/cel';
+import { cel } from '../../proxy/cel';
 import type { CelInput } from '@bufbuild/cel';
 
 export interface RouteRule {
@@ -24,7 +24,11 @@ export type RouteDecision =
   | { readonly kind: 'none' }
   | { readonly kind: 'error'; readonly message: string };
 
-const env = celEnv({ variables: { event: mapType(CelScalar.STRING, CelScalar.DYN) } });
+let routingEnv: ReturnType<ReturnType<typeof cel>['celEnv']> | undefined;
+function env(): NonNullable<typeof routingEnv> {
+  const { celEnv, CelScalar, mapType } = cel();
+  return (routingEnv ??= celEnv({ variables: { event: mapType(CelScalar.STRING, CelScalar.DYN) } }));
+}
 
 /** JSON-like values -> CEL inputs (objects become Maps; numbers stay doubles as in Go's JSON). */
 export function toCel(v: unknown): CelInput {
@@ -46,7 +50,7 @@ export function compileRules(rules: readonly RouteRule[]): { ok: true; rules: Co
       continue;
     }
     try {
-      const run = plan(env, parse(expr));
+      const run = cel().plan(env(), cel().parse(expr));
       out.push({ match: r.match, path: r.path, program: (event) => run({ event: event as never }) });
     } catch (e) {
       return { ok: false, message: `invalid routing rule match expression ${JSON.stringify(r.match)}: ${(e as Error).message}` };
@@ -56,17 +60,17 @@ export function compileRules(rules: readonly RouteRule[]): { ok: true; rules: Co
 }
 
 export function matchRoute(rules: readonly CompiledRule[], event: Record<string, unknown>): RouteDecision {
-  let cel: CelInput | undefined;
+  let input: CelInput | undefined;
   for (const rule of rules) {
     if (!rule.program) return { kind: 'route', path: rule.path };
-    cel ??= toCel(event);
+    input ??= toCel(event);
     let result: unknown;
     try {
-      result = rule.program(cel);
+      result = rule.program(input);
     } catch (e) {
       return { kind: 'error', message: (e as Error).message };
     }
-    if (isCelError(result)) return { kind: 'error', message: `error evaluating ${rule.match}: ${result.message}` };
+    if (cel().isCelError(result)) return { kind: 'error', message: `error evaluating ${rule.match}: ${result.message}` };
     if (typeof result !== 'boolean') return { kind: 'error', message: `the result of match expression ${rule.match} was not a boolean` };
     if (result) return { kind: 'route', path: rule.path };
   }
