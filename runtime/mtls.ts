@@ -43,7 +43,12 @@ export async function startMtls(opts: SidecarOptions, trustDomain: string, ttl: 
     ...(ttl.allowedClockSkewMs !== undefined ? { allowedClockSkewMs: ttl.allowedClockSkewMs } : {}),
     ...(opts.sentryAddress ? { controlPlaneTrustDomain: opts.controlPlaneTrustDomain, controlPlaneNamespace: opts.controlPlaneNamespace } : {}),
   });
-  await identity.start();
+  try {
+    await identity.start();
+  } catch (err) {
+    await identity.stop().catch(() => undefined);
+    throw err;
+  }
   logger.info(`mTLS enabled: identity ${identity.spiffeId}`, { source: opts.sentryAddress ? `sentry ${opts.sentryAddress}` : 'local CA in the data directory' });
   identity.on('renewal-failed', (err) => logger.warn('workload certificate renewal failed; retrying', { error: err.message }));
   // A connection's peer never changes: parse its certificate once, not on every request.

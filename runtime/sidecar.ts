@@ -108,7 +108,16 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   // 5. mTLS identity, upstreams, app channel, invocation.
   const trustDomain = configuration?.spec?.accessControl?.trustDomain ?? 'public';
   // Loaded only when enabled: X.509 tooling is a large share of start-up time and memory.
-  const mtls: Mtls | undefined = opts.enableMtls ? await (await import('./mtls.js')).startMtls(opts, trustDomain, { workloadCertTtlMs: configuration?.spec?.mtls?.workloadCertTTL, allowedClockSkewMs: configuration?.spec?.mtls?.allowedClockSkew }, log.child('mtls')) : undefined;
+  let mtls: Mtls | undefined;
+  if (opts.enableMtls) {
+    try {
+      mtls = await (await import('./mtls.js')).startMtls(opts, trustDomain, { workloadCertTtlMs: configuration?.spec?.mtls?.workloadCertTTL, allowedClockSkewMs: configuration?.spec?.mtls?.allowedClockSkew }, log.child('mtls'));
+    } catch (err) {
+      // Nothing may keep running when the sidecar cannot get its identity.
+      await Promise.all([watcher.close(), components.closeAll(), resolver?.close()].map((p) => p?.catch(() => undefined)));
+      throw err;
+    }
+  }
   const pools = new UpstreamPools(mtls ? { tls: (peer) => mtls.clientOptions(peer) } : {});
   const appChannel: AppChannel | undefined = opts.appPort !== undefined ? createAppChannel(opts) : undefined;
   const appHealth: AppHealth | undefined = appChannel && opts.enableAppHealthCheck
