@@ -1,6 +1,6 @@
 /** `outrigger sentry`: the Sentry-compatible certificate authority (certs/sentry). */
 import type { Command } from './command';
-import { SENTRY_USAGE } from '../certs/sentry/command';
+import { SENTRY_USAGE } from '../certs/sentry/usage';
 
 export const sentryCommand: Command = {
   name: 'sentry',
