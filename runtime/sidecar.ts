@@ -178,6 +178,11 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     ...(appHealth ? { appHealth } : {}),
     declarative: () => [...subscriptionsByName.values()],
     stateStores: () => components.instancesOf<StateStore>('state'),
+    // Deliveries retry under the Resiliency policy of the pub/sub component (inbound), if any.
+    retryPolicy: (pubsubName) => {
+      const r = chains.resiliency.retryFor({ kind: 'component', name: pubsubName, direction: 'inbound', block: 'pubsub' });
+      return r ? { maxRetries: r.maxRetries, intervalMs: r.delay(1), delayMs: (n) => r.delay(n) } : undefined;
+    },
   });
   const router = new ApiRouter(chains.apiFilter);
   router.addAll(runtimeRoutes(view));

@@ -101,6 +101,19 @@ export class ResiliencyEngine {
     return p;
   }
 
+  /**
+   * The retry policy that applies to a target (named, else the most specific default), for
+   * building blocks that run their own retry loop (pub/sub deliveries: component inbound).
+   */
+  retryFor(t: ResiliencyTarget): CompiledRetry | undefined {
+    return this.retryOf(t, this.refsFor(t));
+  }
+
+  private retryOf(t: ResiliencyTarget, refs: Refs): CompiledRetry | undefined {
+    if (refs.retry !== undefined) return this.retries.get(refs.retry) ?? BUILT_IN_RETRIES[refs.retry];
+    return this.pickDefault(t, 'Retry', (n) => this.retries.get(n))?.[1];
+  }
+
   private refsFor(t: ResiliencyTarget): Refs {
     if (t.kind === 'app') return this.spec.targets.apps[t.appId] ?? {};
     if (t.kind === 'actor') return this.spec.targets.actors[t.type] ?? {};
@@ -131,9 +144,7 @@ export class ResiliencyEngine {
       if (d && d[1] > 0) timeout = { name: d[0], ms: d[1] };
     }
 
-    let retry: CompiledRetry | undefined;
-    if (refs.retry !== undefined) retry = this.retries.get(refs.retry) ?? BUILT_IN_RETRIES[refs.retry];
-    else retry = this.pickDefault(t, 'Retry', (n) => this.retries.get(n))?.[1];
+    const retry = this.retryOf(t, refs);
 
     let cbName = refs.circuitBreaker;
     let cbSpec = cbName !== undefined ? this.breakerSpecs.get(cbName) : undefined;

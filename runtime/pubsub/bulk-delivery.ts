@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { PubsubMessage } from '../../components/pubsub/contract';
 import type { Verdict } from './answer';
 import { deadLetterOrRedeliver, prepare, RedeliverError, type DeliveryContext } from './delivery';
-import { exhausted } from './retry-policy';
+import { exhausted, retryDelay } from './retry-policy';
 import { sleep, StoppedError } from './flow-control';
 import type { BulkDeliveryEntry } from './postman';
 import type { BulkSettings } from './subscription-spec';
@@ -124,7 +124,7 @@ async function deliverGroup(ctx: DeliveryContext, path: string, group: Ready[]):
       if (!ctx.gate.isOpen()) continue;
       if (exhausted(ctx.policy, retries)) break;
       retries++;
-      await sleep(ctx.policy.intervalMs, ctx.signal);
+      await sleep(retryDelay(ctx.policy, retries), ctx.signal);
     }
     const left = remaining;
     remaining = [];

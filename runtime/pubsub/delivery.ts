@@ -13,7 +13,7 @@ import { hasExpired } from '../../api/pubsub/envelope';
 import { readIncoming, type IncomingEvent } from './incoming';
 import { matchRoute, type CompiledRule } from './routing';
 import type { Postman } from './postman';
-import { exhausted, type RetryPolicy } from './retry-policy';
+import { exhausted, type RetryPolicy, retryDelay } from './retry-policy';
 import { sleep, type HealthGate } from './flow-control';
 import type { Verdict } from './answer';
 
@@ -92,7 +92,7 @@ export async function withRetries(ctx: DeliveryContext, attempt: () => Promise<V
     if (!ctx.gate.isOpen()) continue;
     if (exhausted(ctx.policy, retries)) return 'RETRY';
     retries++;
-    await sleep(ctx.policy.intervalMs, ctx.signal);
+    await sleep(retryDelay(ctx.policy, retries), ctx.signal);
   }
 }
 

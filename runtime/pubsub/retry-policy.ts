@@ -9,6 +9,8 @@ export interface RetryPolicy {
   readonly maxRetries: number;
   /** Constant delay between attempts, in milliseconds. */
   readonly intervalMs: number;
+  /** Delay before retry n (1-based), when the policy is not constant (Resiliency exponential). */
+  readonly delayMs?: (n: number) => number;
 }
 
 export type RetryPolicyProvider = (pubsubName: string, topic: string) => RetryPolicy | undefined;
@@ -18,4 +20,9 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 3, intervalMs: 10
 
 export function exhausted(policy: RetryPolicy, retriesDone: number): boolean {
   return policy.maxRetries >= 0 && retriesDone >= policy.maxRetries;
+}
+
+/** The wait before retry number `n` (1-based). */
+export function retryDelay(policy: RetryPolicy, n: number): number {
+  return policy.delayMs ? policy.delayMs(n) : policy.intervalMs;
 }
