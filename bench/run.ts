@@ -13,8 +13,10 @@ import { pinSelf, planCpus } from './proc/pinning';
 import { installCleanupHandlers, launch, stopAll, type Launched } from './proc/processes';
 import { describeMachine } from './report/machine';
 import { render } from './report/markdown';
-import type { RunReport, StartupResult, TargetResult } from './report/types';
+import type { HandshakeResult, RunReport, StartupResult, StateResult, TargetResult } from './report/types';
+import { HANDSHAKE_SCENARIO, runHandshakePhase } from './runner/handshake-phase';
 import { runLoadPhase } from './runner/load-phase';
+import { runStatePhase, STATE_SCENARIO } from './runner/state-phase';
 import { parseOptions, USAGE, type BenchOptions } from './runner/options';
 import { printSummary } from './runner/print-summary';
 import { runStartupPhase, STARTUP_SCENARIOS } from './runner/startup-phase';
@@ -32,6 +34,10 @@ async function startApp(name: string, script: string, port: number, ctx: { plan:
   return p;
 }
 
+/** Scenarios that are neither load targets nor start-up ones; selectable by name with --targets. */
+const OTHER_SCENARIOS = [HANDSHAKE_SCENARIO, STATE_SCENARIO];
+const wanted = (name: string, names: readonly string[] | undefined): boolean => !names || names.includes(name);
+
 function selected<T extends { name: string }>(all: readonly T[], names: readonly string[] | undefined): T[] {
   return names ? all.filter((t) => names.includes(t.name)) : [...all];
 }
@@ -42,7 +48,7 @@ async function run(opts: BenchOptions): Promise<number> {
   const plan = planCpus(opts.noPin);
   log(plan.note);
   pinSelf(plan);
-  const known = [...LOAD_TARGETS.map((t) => t.name), ...STARTUP_SCENARIOS.map((s) => s.name)];
+  const known = [...LOAD_TARGETS.map((t) => t.name), ...STARTUP_SCENARIOS.map((s) => s.name), ...OTHER_SCENARIOS.map((s) => s.name)];
   const unknown = (opts.targets ?? []).filter((n) => !known.includes(n));
   if (unknown.length) {
     log(`unknown target(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
@@ -54,6 +60,8 @@ async function run(opts: BenchOptions): Promise<number> {
   const instrumentErrors: string[] = [];
   let targets: TargetResult[] = [];
   let startup: StartupResult[] = [];
+  let handshake: HandshakeResult | undefined;
+  let state: StateResult | undefined;
   let driver: LoadDriver | undefined;
   try {
     const [appPort, grpcAppPort] = await freePorts(2);
@@ -75,6 +83,8 @@ async function run(opts: BenchOptions): Promise<number> {
     driver = await LoadDriver.start(plan);
     const deps = { ctx, opts, app, grpcApp, driver, log };
     targets = await runLoadPhase(selected(LOAD_TARGETS, opts.targets), deps);
+    if (wanted(HANDSHAKE_SCENARIO.name, opts.targets)) handshake = await runHandshakePhase(ctx, opts, log);
+    if (wanted(STATE_SCENARIO.name, opts.targets)) state = await runStatePhase(deps);
     driver = deps.driver;
     startup = await runStartupPhase(selected(STARTUP_SCENARIOS, opts.targets), ctx, opts, log);
   } catch (e) {
@@ -102,6 +112,8 @@ async function run(opts: BenchOptions): Promise<number> {
     },
     targets,
     startup,
+    ...(handshake ? { handshake } : {}),
+    ...(state ? { state } : {}),
     elapsedSeconds: (Date.now() - t0) / 1000,
     instrumentErrors,
   };
@@ -125,6 +137,7 @@ async function main(): Promise<void> {
   if (opts === 'list') {
     for (const t of LOAD_TARGETS) process.stdout.write(`${t.name}\t${t.title}\n`);
     for (const s of STARTUP_SCENARIOS) process.stdout.write(`${s.name}\t${s.title}\n`);
+    for (const s of OTHER_SCENARIOS) process.stdout.write(`${s.name}\t${s.title}\n`);
     return;
   }
   installCleanupHandlers();

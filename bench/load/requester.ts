@@ -1,6 +1,7 @@
 /**
  * One request to the target, as a promise of an error description (undefined = success).
  * HTTP: undici Pool with `connections` keep-alive sockets, no pipelining.
+ * store-direct: the store's own Node client in this process (state baseline).
  * gRPC: lean node:http2 client (grpc-h2.ts) for load; grpc-js channels for the probe, so a
  * target must also satisfy the reference client before it is measured.
  */
@@ -8,6 +9,7 @@ import { Pool } from 'undici';
 import * as grpc from '@grpc/grpc-js';
 import type { TargetSpec, HttpTargetSpec, GrpcTargetSpec } from './types';
 import { grpcH2Requester } from './grpc-h2';
+import { storeDirectRequester } from './store-direct';
 
 export interface Requester {
   send(): Promise<string | undefined>;
@@ -22,17 +24,22 @@ function httpRequester(t: HttpTargetSpec, connections: number, timeoutMs: number
     bodyTimeout: timeoutMs,
     keepAliveTimeout: 30_000,
   });
+  const method = t.method ?? 'GET';
+  const okStatus = t.expectStatus ?? 200;
+  let n = 0;
+  const keyed = (x: string): string => (t.keyCount ? x.replaceAll('{key}', `${t.keyPrefix ?? ''}${n % t.keyCount}`) : x);
   return {
     async send() {
       try {
-        const res = await pool.request({ path: t.path, method: 'GET', headers: t.headers });
+        n++;
+        const res = await pool.request({ path: keyed(t.path), method, headers: t.headers, ...(t.body !== undefined ? { body: keyed(t.body) } : {}) });
         let bytes = 0;
         let head = '';
         for await (const chunk of res.body) {
           bytes += (chunk as Buffer).length;
-          if (res.statusCode !== 200 && head.length < 160) head += (chunk as Buffer).toString('utf8', 0, 160);
+          if (res.statusCode !== okStatus && head.length < 160) head += (chunk as Buffer).toString('utf8', 0, 160);
         }
-        if (res.statusCode !== 200) return `status ${res.statusCode}${head ? `: ${head.slice(0, 160)}` : ''}`;
+        if (res.statusCode !== okStatus) return `status ${res.statusCode}${head ? `: ${head.slice(0, 160)}` : ''}`;
         if (expectBytes > 0 && bytes !== expectBytes) return `body ${bytes} bytes, expected ${expectBytes}`;
         return undefined;
       } catch (e) {
@@ -78,5 +85,6 @@ function grpcRequester(t: GrpcTargetSpec, connections: number, timeoutMs: number
 /** `grpcClient: 'grpc-js'` uses the reference client (probes); load uses the lean HTTP/2 one. */
 export function createRequester(t: TargetSpec, connections: number, timeoutMs: number, expectBytes: number, grpcClient: 'h2' | 'grpc-js' = 'h2'): Requester {
   if (t.protocol === 'http') return httpRequester(t, connections, timeoutMs, expectBytes);
+  if (t.protocol === 'store-direct') return storeDirectRequester(t, timeoutMs, expectBytes);
   return grpcClient === 'h2' ? grpcH2Requester(t, connections, timeoutMs, expectBytes) : grpcRequester(t, connections, timeoutMs, expectBytes);
 }

@@ -8,6 +8,34 @@ export interface HttpTargetSpec {
   /** Path + query, e.g. /v1.0/invoke/app/method/hello. */
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Default GET. */
+  readonly method?: 'GET' | 'POST';
+  /** Request body (POST). */
+  readonly body?: string;
+  /** Status that counts as success; default 200. */
+  readonly expectStatus?: number;
+  /** With keyCount, every "{key}" in path and body becomes a key of KEY_PREFIX + (n % keyCount). */
+  readonly keyCount?: number;
+  readonly keyPrefix?: string;
+}
+
+/**
+ * A state store called with its own Node client from inside the generator (no sidecar): the
+ * baseline of the state building block. Equivalent work to the sidecar's driver (see store-direct.ts).
+ */
+export interface StoreTargetSpec {
+  readonly protocol: 'store-direct';
+  readonly store: 'sqlite' | 'redis';
+  readonly op: 'save' | 'get';
+  /** sqlite: database file (table created and prepared by the runner). */
+  readonly file?: string;
+  readonly table?: string;
+  /** redis: 127.0.0.1 port. */
+  readonly port?: number;
+  /** Value written by save (get expects expectBytes of it back). */
+  readonly value: string;
+  readonly keyPrefix: string;
+  readonly keyCount: number;
 }
 
 export interface GrpcTargetSpec {
@@ -18,7 +46,7 @@ export interface GrpcTargetSpec {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-export type TargetSpec = HttpTargetSpec | GrpcTargetSpec;
+export type TargetSpec = HttpTargetSpec | GrpcTargetSpec | StoreTargetSpec;
 
 export interface LoadSpec {
   readonly mode: LoadMode;

@@ -36,12 +36,20 @@ function judge(ratio: number, limit: number, atMost: boolean): GoalStatus {
   return (atMost ? ratio <= limit + eps : ratio >= limit - eps) ? 'met' : 'not met';
 }
 
-function twoHopGoals(id: string, label: string, limit: number, t: Map<string, TargetSummary>, baseName: string, caveat: string): Goal[] {
+/** The two-sidecar target compared with mTLS baselines: the mTLS one when it has figures. */
+export function twoSidecarForGoals(t: Map<string, TargetSummary>, outriggerMtls: boolean): { name: string; caveat: string } {
+  const m = t.get('outrigger-2sidecar-mtls');
+  if (m?.rate && !m.result.unavailable) return { name: 'outrigger-2sidecar-mtls', caveat: '' };
+  return { name: 'outrigger-2sidecar', caveat: outriggerMtls ? '' : ' (Outrigger without mTLS, baseline with mTLS)' };
+}
+
+function twoHopGoals(id: string, label: string, limit: number, t: Map<string, TargetSummary>, baseName: string, two: { name: string; caveat: string }): Goal[] {
   const out: Goal[] = [];
-  const o = t.get('outrigger-2sidecar');
+  const caveat = two.caveat;
+  const o = t.get(two.name);
   const b = t.get(baseName);
   const d = t.get('direct');
-  const why = missing('outrigger-2sidecar', o, 'rate') ?? missing(baseName, b, 'rate') ?? missing('direct', d, 'rate');
+  const why = missing(two.name, o, 'rate') ?? missing(baseName, b, 'rate') ?? missing('direct', d, 'rate');
   for (const p of ['p50', 'p90', 'p99'] as Pct[]) {
     const text = `Outrigger two-sidecar added ${p} <= ${limit}x ${label}`;
     if (why || !o?.rate || !b?.rate || !d?.rate) {
@@ -51,7 +59,7 @@ function twoHopGoals(id: string, label: string, limit: number, t: Map<string, Ta
     const ao = o.rate[p] - d.rate[p];
     const ab = b.rate[p] - d.rate[p];
     const ratio = ab > 0 ? ao / ab : NaN;
-    const detail = `Outrigger ${signed(ao)} ms vs ${baseName} ${signed(ab)} ms (direct ${f2(d.rate[p])} ms) = ${r2(ratio)}` +
+    const detail = `${two.name} ${signed(ao)} ms vs ${baseName} ${signed(ab)} ms (direct ${f2(d.rate[p])} ms) = ${r2(ratio)}` +
       (ab > 0 ? '' : '; baseline added latency <= 0, ratio undefined') +
       (ao < 0 ? '; Outrigger added latency < 0: noise' : '') + caveat;
     out.push({ id: `${id}-${p}`, text, status: judge(ratio, limit, true), detail });
@@ -85,10 +93,10 @@ function startupGoal(id: string, text: string, s: Map<string, StartupSummary>, n
 }
 
 export function computeGoals(targets: Map<string, TargetSummary>, startup: Map<string, StartupSummary>, outriggerMtls: boolean): Goal[] {
-  const caveat = outriggerMtls ? '' : ' (Outrigger without mTLS, baseline with mTLS)';
+  const two = twoSidecarForGoals(targets, outriggerMtls);
   return [
-    ...twoHopGoals('G1', 'two minimal Node proxies with mTLS', 1.2, targets, 'node-minimal-2hop-mtls', caveat),
-    ...twoHopGoals('G2', 'two nginx hops with mTLS', 2.5, targets, 'nginx-2hop-mtls', caveat),
+    ...twoHopGoals('G1', 'two minimal Node proxies with mTLS', 1.2, targets, 'node-minimal-2hop-mtls', two),
+    ...twoHopGoals('G2', 'two nginx hops with mTLS', 2.5, targets, 'nginx-2hop-mtls', two),
     satGoal('G3', 'full-chain saturation >= 0.85x empty chain', targets, 'outrigger-1hop-full', 'outrigger-1hop', 0.85),
     satGoal('G4', 'one-hop saturation >= 1.0x @fastify/http-proxy', targets, 'outrigger-1hop', 'fastify-proxy', 1.0),
     startupGoal('G5', 'idle RSS <= 1.3x bare Node HTTP server', startup, 'startup-sidecar-0', 'idleRssMb', 1.3),

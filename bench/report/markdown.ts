@@ -1,6 +1,8 @@
 /** Renders a run as Markdown (bench/RESULTS.md or bench/out/smoke.md). */
 import { computeGoals } from './goals';
+import { mtlsMarkdown } from './mtls-cost';
 import { referenceRows } from './reference';
+import { stateMarkdown } from './state-report';
 import { summariseStartup, summariseTarget, type StartupSummary, type TargetSummary } from './summary';
 import type { RunReport } from './types';
 
@@ -66,6 +68,9 @@ export function render(r: RunReport, outriggerMtls: boolean): Rendered {
   }
   out.push(table(['target', 'max rps', 'p50 ms', 'p99 ms', 'errors', 'SUT mCPU', 'SUT RSS MB', 'app + generator mCPU'], satRows), '');
   out.push('A system under test well below 1000 mCPU per process while app + generator are near 1000 mCPU was limited by the client CPU, not by itself: such a max rps is a lower bound.', '');
+
+  out.push(...mtlsMarkdown(targets, r.handshake, r.date));
+  if (r.state) out.push(...stateMarkdown(r.state, r.date));
 
   out.push('## Start-up (spawn -> ready) and idle RSS', '');
   out.push(table(['scenario', 'start-up ms', 'idle RSS MB', 'runs', 'note'], [...startup.values()].map((x) =>

@@ -22,17 +22,20 @@ const n = (x: number | undefined, d = 2): string => (x !== undefined && Number.i
 /** Rows: [figure, Outrigger (this run), reference]. */
 export function referenceRows(t: Map<string, TargetSummary>, s: Map<string, StartupSummary>): string[][] {
   const rows: string[][] = [];
-  const two = t.get('outrigger-2sidecar')?.rate;
+  // Dapr's figures are with mTLS: compare the mTLS path when this run has it.
+  const twoName = t.get('outrigger-2sidecar-mtls')?.rate ? 'outrigger-2sidecar-mtls' : 'outrigger-2sidecar';
+  const two = t.get(twoName)?.rate;
+  const tag = twoName === 'outrigger-2sidecar-mtls' ? ' (mTLS)' : ' (no mTLS)';
   const direct = t.get('direct')?.rate;
   for (const p of ['p50', 'p90', 'p99'] as const) {
     const added = two && direct ? two[p] - direct[p] : undefined;
     const mult = two && direct && direct[p] > 0 ? two[p] / direct[p] : undefined;
-    rows.push([`HTTP two sidecars, added ${p}`, `${signed(added)} ms (${n(mult)}x direct)`, `+${REFERENCE.daprHttpAddedMs[p]} ms (${REFERENCE.daprHttpMultipleOfDirect[p]}x direct), Dapr v1.18 with mTLS`]);
+    rows.push([`HTTP two sidecars, added ${p}`, `${signed(added)} ms (${n(mult)}x direct)${tag}`, `+${REFERENCE.daprHttpAddedMs[p]} ms (${REFERENCE.daprHttpMultipleOfDirect[p]}x direct), Dapr v1.18 with mTLS`]);
   }
   const perSidecarMcpu = two ? two.sutMcpu / 2 : undefined;
   const perSidecarRss = two ? two.sutRssMb / 2 : undefined;
-  rows.push(['CPU per sidecar at 1000 rps', `${n(perSidecarMcpu, 0)} mCPU`, `~${REFERENCE.daprSidecarMcpu} mCPU (Dapr); ~${REFERENCE.istioVcpuPer1000Rps * 1000} mCPU per 1000 rps (Istio 1.24)`]);
-  rows.push(['RSS per sidecar under load', `${n(perSidecarRss, 1)} MB`, `${REFERENCE.daprSidecarRssMb} MB (Dapr); ${REFERENCE.istioRssMb} MB (Istio 1.24)`]);
+  rows.push(['CPU per sidecar at 1000 rps', `${n(perSidecarMcpu, 0)} mCPU${tag}`, `~${REFERENCE.daprSidecarMcpu} mCPU (Dapr); ~${REFERENCE.istioVcpuPer1000Rps * 1000} mCPU per 1000 rps (Istio 1.24)`]);
+  rows.push(['RSS per sidecar under load', `${n(perSidecarRss, 1)} MB${tag}`, `${REFERENCE.daprSidecarRssMb} MB (Dapr); ${REFERENCE.istioRssMb} MB (Istio 1.24)`]);
   const g = t.get('outrigger-grpc-2sidecar')?.rate;
   const gd = t.get('grpc-direct')?.rate;
   rows.push([

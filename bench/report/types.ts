@@ -71,7 +71,73 @@ export interface RunReport {
   readonly settings: RunSettings;
   readonly targets: TargetResult[];
   readonly startup: StartupResult[];
+  /** Handshake scenario (mTLS vs plain new connections); absent when not selected. */
+  readonly handshake?: HandshakeResult;
+  /** State building block: sidecar vs the store's own client; absent when not selected. */
+  readonly state?: StateResult;
   readonly elapsedSeconds: number;
   /** Problems of the instrument itself (not of a target). */
   readonly instrumentErrors: string[];
+}
+
+/** Latency figures of one batch, ms. */
+export interface MsFigures {
+  readonly mean: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** One batch of N sequential new connections to a sidecar's internal port. */
+export interface ConnectBatch {
+  readonly count: number;
+  readonly errors: number;
+  readonly errorKinds: readonly string[];
+  /** Start -> TCP connect (plain) or -> TLS handshake done on the client (mTLS). */
+  readonly connectMs: MsFigures;
+  /** Start -> first byte of the answer to one small request (includes the server's client-cert check). */
+  readonly firstByteMs: MsFigures;
+  /** Sequential connections completed per second (count / wall time). */
+  readonly perSecond: number;
+  /** CPU the callee sidecar spent per connection, ms (from /proc over the batch). */
+  readonly serverCpuMsPerConn: number;
+}
+
+/** New sidecar-to-sidecar connections: full mTLS handshakes vs plain TCP connects. */
+export interface HandshakeResult {
+  unavailable?: string;
+  readonly notes: string[];
+  readonly tls: ConnectBatch[];
+  readonly tcp: ConnectBatch[];
+}
+
+/** Closed-loop figures of one state operation run. */
+export interface StateSample {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+  readonly sent: number;
+  readonly errorKinds: readonly string[];
+  /** Sidecar mCPU (0 for the direct path) and generator mCPU. */
+  readonly sidecarMcpu: number;
+  readonly generatorMcpu: number;
+}
+
+/** One store x operation x path (through the sidecar, or the store's own client directly). */
+export interface StateCase {
+  readonly store: 'sqlite' | 'redis';
+  readonly op: 'save' | 'get';
+  readonly path: 'sidecar' | 'direct';
+  unavailable?: string;
+  readonly samples: StateSample[];
+}
+
+export interface StateResult {
+  readonly notes: string[];
+  readonly cases: StateCase[];
+  /** Per store: why it could not run (e.g. Redis not reachable). */
+  readonly unavailableStores: Partial<Record<'sqlite' | 'redis', string>>;
+  readonly concurrency: number;
+  readonly durationMs: number;
+  readonly valueBytes: number;
 }

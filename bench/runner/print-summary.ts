@@ -1,6 +1,8 @@
 /** The short console summary printed at the end of a run. */
 import type { Rendered } from '../report/markdown';
 import type { RunReport } from '../report/types';
+import { mtlsSummaryLines } from '../report/mtls-cost';
+import { stateSummaryLines } from '../report/state-report';
 
 const n = (x: number | undefined, d = 3): string => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : '-');
 
@@ -21,6 +23,8 @@ export function printSummary(r: Rendered, report: RunReport): void {
   for (const s of r.startup.values()) {
     lines.push(`${s.name.padEnd(26)} ${s.unavailable ? `unavailable: ${s.unavailable.slice(0, 150)}` : `ready ${n(s.ms, 1)} ms, idle RSS ${n(s.idleRssMb, 1)} MB`}`);
   }
+  lines.push(...mtlsSummaryLines(r.targets, report.handshake));
+  lines.push(...stateSummaryLines(report.state));
   lines.push('mCPU/RSS: system under test; other: mCPU of processes outside the bench on the SUT CPU (skew indicator)');
   lines.push('goals:');
   for (const g of r.goals) lines.push(`  ${g.id.padEnd(7)} ${g.status.padEnd(8)} ${g.text}: ${g.detail.slice(0, 160)}`);

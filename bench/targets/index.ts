@@ -3,7 +3,7 @@ import { directGrpc, directHttp } from './baselines';
 import { haproxyOneHop } from './haproxy';
 import { nginxOneHop, nginxTwoHopsMtls } from './nginx';
 import { nodeProxyTargets } from './node-proxies';
-import { outriggerFullChain, outriggerGrpc, outriggerGrpcOneHop, outriggerOneHop, outriggerTwoSidecars } from './outrigger';
+import { outriggerFullChain, outriggerGrpc, outriggerGrpcOneHop, outriggerOneHop, outriggerTwoSidecars, outriggerTwoSidecarsMtls } from './outrigger';
 import type { TargetDef } from './types';
 
 export const LOAD_TARGETS: readonly TargetDef[] = [
@@ -15,6 +15,7 @@ export const LOAD_TARGETS: readonly TargetDef[] = [
   outriggerOneHop,
   outriggerFullChain,
   outriggerTwoSidecars,
+  outriggerTwoSidecarsMtls,
   directGrpc,
   outriggerGrpcOneHop,
   outriggerGrpc,

@@ -1,17 +1,18 @@
 /**
  * Outrigger targets: one hop with an empty chain, one hop with the full chain, the Dapr-shaped
  * path (generator as app A -> sidecar A -> sidecar B -> app), and gRPC proxying through two
- * sidecars (metadata dapr-app-id). Sidecar-to-sidecar runs without mTLS unless --outrigger-mtls.
+ * sidecars (metadata dapr-app-id). The HTTP two-sidecar path runs twice, plain and with mTLS;
+ * the gRPC one uses mTLS only with --outrigger-mtls.
  */
 import { join } from 'node:path';
 import { httpGet, pollUntil } from '../proc/net';
 import { emptyResources, fullChain, twoSidecarConfig } from './outrigger-config';
-import { allocatePorts, startSidecar, unsupportedLines } from './sidecar';
+import { allocatePorts, isAddressInUse, startSidecar, unsupportedLines } from './sidecar';
 import type { Launched } from '../proc/processes';
 import type { StartOutcome, TargetContext, TargetDef } from './types';
 
-const mtlsNote = (ctx: TargetContext): string =>
-  ctx.outriggerMtls ? 'sidecars started with --enable-mtls' : 'sidecar-to-sidecar WITHOUT mTLS (--enable-mtls not used yet); baselines use mTLS';
+const mtlsNote = (mtls: boolean): string =>
+  mtls ? 'sidecars started with --enable-mtls, sharing one --data-dir (same local CA)' : 'sidecar-to-sidecar WITHOUT mTLS (plain HTTP between sidecars); baselines use mTLS';
 
 export const outriggerOneHop: TargetDef = {
   name: 'outrigger-1hop',
@@ -59,19 +60,28 @@ export const outriggerFullChain: TargetDef = {
   },
 };
 
-async function startPair(
+type PairOutcome = { ok: true; a: Launched; b: Launched; aPorts: { http: number; grpc: number } } | { ok: false; reason: string };
+
+/** B's ports are written into the Configuration first: one retry on fresh ports if one was taken meanwhile. */
+async function startPair(ctx: TargetContext, prefix: string, calleeId: string, calleePort: number, protocol: 'http' | 'grpc', mtls: boolean): Promise<PairOutcome> {
+  const first = await startPairOnce(ctx, prefix, calleeId, calleePort, protocol, mtls);
+  return first.ok || !isAddressInUse(first.reason) ? first : startPairOnce(ctx, prefix, calleeId, calleePort, protocol, mtls);
+}
+
+async function startPairOnce(
   ctx: TargetContext,
   prefix: string,
   calleeId: string,
   calleePort: number,
   protocol: 'http' | 'grpc',
-): Promise<{ ok: true; a: Launched; b: Launched; aPorts: { http: number; grpc: number } } | { ok: false; reason: string }> {
+  mtls: boolean,
+): Promise<PairOutcome> {
   const bPorts = await allocatePorts();
   const config = await twoSidecarConfig(join(ctx.tmpDir, prefix), ctx.nameResolution, { appId: calleeId, internalPort: bPorts.internal });
   const resourcesPath = await emptyResources(join(ctx.tmpDir, prefix));
-  const b = await startSidecar(ctx, `${prefix}-b`, { appId: calleeId, appPort: calleePort, appProtocol: protocol, config, resourcesPath }, bPorts);
+  const b = await startSidecar(ctx, `${prefix}-b`, { appId: calleeId, appPort: calleePort, appProtocol: protocol, config, resourcesPath, mtls }, bPorts);
   if (!b.ok) return b;
-  const a = await startSidecar(ctx, `${prefix}-a`, { appId: `${calleeId}-caller`, config, resourcesPath });
+  const a = await startSidecar(ctx, `${prefix}-a`, { appId: `${calleeId}-caller`, config, resourcesPath, mtls });
   if (!a.ok) {
     await b.proc.stop();
     return a;
@@ -79,19 +89,25 @@ async function startPair(
   return { ok: true, a: a.proc, b: b.proc, aPorts: a.ports };
 }
 
-export const outriggerTwoSidecars: TargetDef = {
-  name: 'outrigger-2sidecar',
-  title: 'Dapr-shaped path: generator (app A) -> sidecar A -> sidecar B -> app',
-  protocol: 'http',
-  hops: 2,
-  security: 'see notes',
-  async start(ctx): Promise<StartOutcome> {
-    const r = await startPair(ctx, 'outrigger-2sidecar', 'bench-callee', ctx.appPort, 'http');
-    if (!r.ok) return { ok: false, unavailable: r.reason };
-    const load = { protocol: 'http' as const, port: r.aPorts.http, path: '/v1.0/invoke/bench-callee/method/hello', headers: {} };
-    return { ok: true, running: { load, sut: [r.a, r.b], notes: [mtlsNote(ctx), `name resolution: ${ctx.nameResolution}`] } };
-  },
-};
+function twoSidecars(name: string, mtls: boolean): TargetDef {
+  return {
+    name,
+    title: `Dapr-shaped path: generator (app A) -> sidecar A -> sidecar B -> app, ${mtls ? 'mTLS between sidecars' : 'plain between sidecars'}`,
+    protocol: 'http',
+    hops: 2,
+    security: mtls ? 'mTLS sidecar to sidecar (--enable-mtls, local CA)' : 'plain HTTP',
+    async start(ctx): Promise<StartOutcome> {
+      const r = await startPair(ctx, name, 'bench-callee', ctx.appPort, 'http', mtls);
+      if (!r.ok) return { ok: false, unavailable: r.reason };
+      const load = { protocol: 'http' as const, port: r.aPorts.http, path: '/v1.0/invoke/bench-callee/method/hello', headers: {} };
+      return { ok: true, running: { load, sut: [r.a, r.b], notes: [mtlsNote(mtls), `name resolution: ${ctx.nameResolution}`] } };
+    },
+  };
+}
+
+/** Both run in the same run, interleaved, so the cost of mTLS is read side by side. */
+export const outriggerTwoSidecars = twoSidecars('outrigger-2sidecar', false);
+export const outriggerTwoSidecarsMtls = twoSidecars('outrigger-2sidecar-mtls', true);
 
 export const outriggerGrpc: TargetDef = {
   name: 'outrigger-grpc-2sidecar',
@@ -100,10 +116,10 @@ export const outriggerGrpc: TargetDef = {
   hops: 2,
   security: 'see notes',
   async start(ctx): Promise<StartOutcome> {
-    const r = await startPair(ctx, 'outrigger-grpc', 'bench-grpc', ctx.grpcAppPort, 'grpc');
+    const r = await startPair(ctx, 'outrigger-grpc', 'bench-grpc', ctx.grpcAppPort, 'grpc', ctx.outriggerMtls);
     if (!r.ok) return { ok: false, unavailable: r.reason };
     const load = { protocol: 'grpc' as const, port: r.aPorts.grpc, method: '/bench.Echo/Echo', metadata: { 'dapr-app-id': 'bench-grpc' } };
-    return { ok: true, running: { load, sut: [r.a, r.b], notes: [mtlsNote(ctx), `name resolution: ${ctx.nameResolution}`] } };
+    return { ok: true, running: { load, sut: [r.a, r.b], notes: [mtlsNote(ctx.outriggerMtls), `name resolution: ${ctx.nameResolution}`] } };
   },
 };
 

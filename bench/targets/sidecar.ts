@@ -22,7 +22,18 @@ export interface SidecarSpec {
   readonly appProtocol?: 'http' | 'grpc';
   readonly config?: string;
   readonly resourcesPath: string;
+  /** --data-dir (local CA in <dir>/ca); default: shared scratch dir of the run, see sidecarDataDir. */
+  readonly dataDir?: string;
+  /** --enable-mtls for this sidecar; default: the run's --outrigger-mtls. */
+  readonly mtls?: boolean;
 }
+
+/**
+ * One --data-dir for every sidecar of the run (never ~/.outrigger): mTLS sidecars then share
+ * the local CA in <dir>/ca, so they trust each other, and the handshake scenario can issue a
+ * client certificate from it.
+ */
+export const sidecarDataDir = (ctx: { tmpDir: string }): string => join(ctx.tmpDir, 'sidecar-data');
 
 /** Undefined when the sidecar can be started, else why not. */
 export async function sidecarMissing(): Promise<string | undefined> {
@@ -42,6 +53,7 @@ export async function sidecarArgs(spec: SidecarSpec, ports: SidecarPorts, mtls: 
   if (spec.appPort !== undefined) args.push('--app-port', String(spec.appPort));
   if (spec.appProtocol) args.push('--app-protocol', spec.appProtocol);
   if (spec.config) args.push('--config', spec.config);
+  if (spec.dataDir) args.push('--data-dir', spec.dataDir);
   if (mtls) args.push('--enable-mtls');
   return args;
 }
@@ -61,11 +73,18 @@ export async function startSidecar(
 ): Promise<{ ok: true; proc: Launched; ports: SidecarPorts } | { ok: false; reason: string }> {
   const missing = await sidecarMissing();
   if (missing) return { ok: false, reason: missing };
-  const ports = preallocated ?? (await allocatePorts());
-  const args = await sidecarArgs(spec, ports, ctx.outriggerMtls);
-  const r = await startSut(ctx, name, process.execPath, args, healthy(ports.http), { ...process.env, DAPR_HOST_IP: '127.0.0.1' });
-  return r.ok ? { ok: true, proc: r.proc, ports } : r;
+  // A port found free can be taken by someone else before the sidecar binds it (many start at
+  // once): one retry on fresh ports when the ports are ours to choose.
+  for (let attempt = 0; ; attempt++) {
+    const ports = preallocated ?? (await allocatePorts());
+    const args = await sidecarArgs({ ...spec, dataDir: spec.dataDir ?? sidecarDataDir(ctx) }, ports, spec.mtls ?? ctx.outriggerMtls);
+    const r = await startSut(ctx, name, process.execPath, args, healthy(ports.http), { ...process.env, DAPR_HOST_IP: '127.0.0.1' });
+    if (r.ok) return { ok: true, proc: r.proc, ports };
+    if (preallocated || attempt > 0 || !isAddressInUse(r.reason)) return r;
+  }
 }
+
+export const isAddressInUse = (reason: string): boolean => reason.includes('EADDRINUSE');
 
 /** Lines of the sidecar's output that say a feature is not there (for the report's notes). */
 export function unsupportedLines(proc: Launched): string[] {

@@ -8,7 +8,7 @@ import { launch, outputReason } from '../proc/processes';
 import { freePort, pollUntil, tcpAccepts } from '../proc/net';
 import { treeRssMb } from '../proc/sampler';
 import { emptyResources, fiveComponents, FIVE_COMPONENTS } from './outrigger-config';
-import { allocatePorts, healthy, sidecarArgs, sidecarMissing } from './sidecar';
+import { allocatePorts, healthy, sidecarArgs, sidecarDataDir, sidecarMissing } from './sidecar';
 import type { TargetContext } from './types';
 
 export interface StartupDef {
@@ -38,7 +38,7 @@ export async function measureStartup(ctx: TargetContext, name: string, settleMs:
     if (missing) return { ok: false, reason: missing };
     const resourcesPath = name === 'startup-sidecar-5' ? await fiveComponents(join(ctx.tmpDir, 'startup')) : await emptyResources(join(ctx.tmpDir, 'startup'));
     const ports = await allocatePorts();
-    cmd = await sidecarArgs({ appId: `bench-startup-${name.slice(-1)}`, appPort: ctx.appPort, resourcesPath }, ports, ctx.outriggerMtls);
+    cmd = await sidecarArgs({ appId: `bench-startup-${name.slice(-1)}`, appPort: ctx.appPort, resourcesPath, dataDir: sidecarDataDir(ctx) }, ports, ctx.outriggerMtls);
     ready = healthy(ports.http);
   }
   const t0 = performance.now();
