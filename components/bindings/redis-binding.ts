@@ -4,7 +4,7 @@
  */
 import type { ComponentDriver, ResolvedComponent } from '../contract';
 import { requireMeta, type BindingInvokeRequest, type BindingInvokeResponse, type OutputBinding } from './contract';
-import { connectRedis, type RedisClient } from './redis-connection';
+import { connectRedis, type RedisClient } from '../common/redis-connection';
 
 export class RedisBinding implements OutputBinding {
   private client: RedisClient | undefined;

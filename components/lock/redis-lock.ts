@@ -5,7 +5,7 @@
  */
 import type { ComponentDriver, ResolvedComponent } from '../contract';
 import { UnlockStatus, type LockStore, type UnlockStatusValue } from './contract';
-import { connectRedis, type RedisClient } from '../bindings/redis-connection';
+import { connectRedis, type RedisClient } from '../common/redis-connection';
 
 /** 1 deleted, -1 no such key, -2 held by another owner. */
 const UNLOCK_SCRIPT = `

@@ -7,7 +7,7 @@
  * Metadata: the Redis connection fields of components/bindings/redis-connection.ts.
  */
 import type { ComponentDriver, ResolvedComponent } from '../../contract';
-import { connectRedis, type RedisClient } from '../../bindings/redis-connection';
+import { connectRedis, type RedisClient } from '../../common/redis-connection';
 import { deletedItem, type ConfigurationItem, type ConfigurationItems, type ConfigurationStore, type ConfigurationUpdateHandler } from '../contract';
 
 const SEP = '||';

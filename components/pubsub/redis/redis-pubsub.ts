@@ -11,12 +11,13 @@
  * (15s; 0 disables redelivery), queueDepth (100), maxLenApprox, dialTimeout (5s).
  */
 import Redis from 'ioredis';
+import { redisOptions } from '../../common/redis-connection';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ComponentContext, ComponentDriver, ResolvedComponent } from '../../contract';
 import type { Logger } from '../../../observability/logger';
 import type { MessageHandler, PubSub, PublishRequest, SubscribeRequest } from '../contract';
-import { carriedMetadata, errorMessage, mdBool, mdDurationMs, mdInt } from '../common/metadata';
+import { carriedMetadata, errorMessage, mdDurationMs, mdInt } from '../common/metadata';
 import { InFlight, inFlightLimit, sleep } from '../common/in-flight';
 import { entryFields, parseAutoClaim, parseReadGroup, type StreamEntry } from './stream-entries';
 
@@ -53,20 +54,8 @@ export class RedisPubSub implements PubSub {
 
   async init(): Promise<void> {
     const md = this.component.metadata;
-    const hostPort = md.redisHost || 'localhost:6379';
-    const colon = hostPort.lastIndexOf(':');
-    const client = new Redis({
-      host: colon > 0 ? hostPort.slice(0, colon) : hostPort,
-      port: colon > 0 ? Number(hostPort.slice(colon + 1)) : 6379,
-      ...(md.redisUsername ? { username: md.redisUsername } : {}),
-      ...(md.redisPassword ? { password: md.redisPassword } : {}),
-      db: mdInt(md, 'redisDB', 0),
-      ...(mdBool(md, 'enableTLS', false) ? { tls: {} } : {}),
-      lazyConnect: true,
-      maxRetriesPerRequest: 2,
-      connectTimeout: mdDurationMs(md, 'dialTimeout', 5000),
-      retryStrategy: (times) => Math.min(times * 200, 2000),
-    });
+    // Streams keep commands queued while reconnecting (a broker restart must not lose publishes).
+    const client = new Redis({ ...redisOptions(md), enableOfflineQueue: true, maxRetriesPerRequest: 2 });
     client.on('error', () => {
       /* reconnects in the background; calls report their own errors */
     });
@@ -76,7 +65,7 @@ export class RedisPubSub implements PubSub {
     } catch (e) {
       client.disconnect();
       this.client = undefined;
-      throw new Error(`redis streams: error connecting to redis at ${hostPort}: ${errorMessage(e)}`);
+      throw new Error(`redis streams: error connecting to redis at ${md.redisHost || "localhost:6379"}: ${errorMessage(e)}`);
     }
   }
 

@@ -6,10 +6,10 @@
  * enableTLS, ttlInSeconds (store default), actorStateStore, dialTimeout.
  */
 import Redis from 'ioredis';
+import { redisOptions } from '../../common/redis-connection';
 import type { ComponentContext, ComponentDriver, ResolvedComponent } from '../../contract';
 import { etagInvalid, etagMismatch, StateFeature, type StateDeleteRequest, type StateGetRequest, type StateItem, type StateOperation, type StateSetRequest, type StateStore } from '../contract';
 import { hasEtag, withActorFeature } from '../common/concurrency';
-import { parseDurationMs } from '../common/duration';
 import { componentTtl, expiryFor, ttlMetadata } from '../common/ttl';
 import { GET_SCRIPT, MULTI_SCRIPT } from './scripts';
 
@@ -32,21 +32,7 @@ export class RedisStateStore implements StateStore {
 
   async init(): Promise<void> {
     const md = this.component.metadata;
-    const hostPort = md.redisHost || 'localhost:6379';
-    const colon = hostPort.lastIndexOf(':');
-    const client = new Redis({
-      host: colon > 0 ? hostPort.slice(0, colon) : hostPort,
-      port: colon > 0 ? Number(hostPort.slice(colon + 1)) : 6379,
-      ...(md.redisUsername ? { username: md.redisUsername } : {}),
-      ...(md.redisPassword ? { password: md.redisPassword } : {}),
-      db: md.redisDB ? Number(md.redisDB) : 0,
-      ...((md.enableTLS ?? '').toLowerCase() === 'true' ? { tls: {} } : {}),
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: parseDurationMs(md.dialTimeout, 5000),
-      retryStrategy: (times) => Math.min(times * 200, 2000),
-    });
+    const client = new Redis(redisOptions(md));
     client.on('error', () => {
       /* surfaced per request; reconnects in the background */
     });
@@ -56,7 +42,7 @@ export class RedisStateStore implements StateStore {
     try {
       await client.connect();
     } catch (e) {
-      throw new Error(`redis store: error connecting to redis at ${hostPort}: ${(e as Error).message}`);
+      throw new Error(`redis store: error connecting to redis at ${md.redisHost || "localhost:6379"}: ${(e as Error).message}`);
     }
   }
 

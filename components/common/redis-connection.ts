@@ -1,11 +1,12 @@
 /**
- * One Redis connection as Dapr's Redis components configure it, shared by bindings.redis,
+ * One Redis connection as Dapr's Redis components configure it, shared by state.redis, pubsub.redis,
+ * bindings.redis,
  * lock.redis and configuration.redis. Fails fast while Redis is unreachable (no offline queue).
  * Metadata: redisHost (host:port, default localhost:6379), redisUsername, redisPassword, redisDB,
  * enableTLS, dialTimeout (Go duration).
  */
 import Redis, { type RedisOptions } from 'ioredis';
-import { parseDurationMs } from '../state/common/duration';
+import { parseDurationMs } from './duration';
 
 export type RedisClient = Redis;
 
