@@ -3,7 +3,7 @@
  * listener's protocol (Dapr's JSON error body on HTTP, a trailers-only gRPC status on gRPC).
  */
 import type { ServerResponse } from 'node:http';
-import { constants, type Http2ServerResponse } from 'node:http2';
+import { constants, type Http2ServerResponse, type OutgoingHttpHeaders, type ServerHttp2Stream, type ServerStreamResponseOptions } from 'node:http2';
 import { httpErrorBody, type DaprError } from '../errors/dapr-error';
 import type { Protocol, ResponseLike } from './contracts';
 import { grpcErrorTrailers } from './grpc-status';
@@ -36,5 +36,19 @@ export function sendGrpcError(res: Http2ServerResponse, err: DaprError): void {
     stream.close(constants.NGHTTP2_INTERNAL_ERROR);
     return;
   }
-  stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...grpcErrorTrailers(err) }, { endStream: true });
+  respondOrReset(stream, { ':status': 200, 'content-type': 'application/grpc', ...grpcErrorTrailers(err) }, { endStream: true });
+}
+
+/**
+ * stream.respond() throws if the response was already initiated (e.g. two parties racing to answer
+ * a failing stream); on the request path that must never escape as an exception, so the stream is
+ * reset instead and the client sees an error, never a success.
+ */
+export function respondOrReset(stream: ServerHttp2Stream, headers: OutgoingHttpHeaders, options: ServerStreamResponseOptions): void {
+  if (stream.destroyed || stream.closed) return;
+  try {
+    stream.respond(headers, options);
+  } catch {
+    stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+  }
 }

@@ -82,7 +82,9 @@ export async function startGrpcApi(s: GrpcApiStartOptions): Promise<GrpcApi> {
     server: api.server,
     internal(req, res) {
       if (!isGrpcRequest(req)) return sendGrpcError(res, Errors.unimplemented('HTTP/2 without gRPC on the internal listener'));
-      const verified = s.mtls?.peerOf(req.socket);
+      // The session's socket object is stable per connection (req.socket is a new proxy per stream),
+      // so the peer certificate is parsed once per connection.
+      const verified = s.mtls?.peerOf(req.stream.session?.socket ?? req.socket);
       if (s.mtls && !verified) return sendGrpcError(res, Errors.invokeDenied(opts.appId, 'caller has no verifiable identity'));
       // The same inbound chain as HTTP invocation (access control, tracing, metrics): the operation
       // is the gRPC method path.

@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 import { daprError, GrpcCode, type DaprError, type GrpcCodeValue } from '../../errors/dapr-error';
 import type { Logger } from '../../observability/logger';
 import { replyGrpcError } from './grpc-reply';
+import { respondOrReset } from '../local-reply';
 import { FrameGuard, messageTooLarge } from './frame-guard';
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_FLAG_END_STREAM } = http2.constants;
@@ -143,9 +144,9 @@ export function relayGrpc(opts: RelayOptions): void {
     const out = { ...copyFields(headers), [http2.constants.HTTP2_HEADER_STATUS]: 200 };
     if (flags & NGHTTP2_FLAG_END_STREAM) {
       finished = true;
-      downstream.respond(out, { endStream: true });
+      respondOrReset(downstream, out, { endStream: true });
     } else {
-      downstream.respond(out, { waitForTrailers: true });
+      respondOrReset(downstream, out, { waitForTrailers: true });
     }
   });
   upstream.on('data', (chunk: Buffer) => {
