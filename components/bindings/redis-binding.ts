@@ -4,34 +4,11 @@
  */
 import type { ComponentDriver, ResolvedComponent } from '../contract';
 import { requireMeta, type BindingInvokeRequest, type BindingInvokeResponse, type OutputBinding } from './contract';
-import { connectRedis, type RedisClient } from '../common/redis-connection';
+import { RedisComponent } from '../common/redis-component';
 
-export class RedisBinding implements OutputBinding {
-  private client: RedisClient | undefined;
-
-  constructor(private readonly component: ResolvedComponent) {}
-
-  async init(): Promise<void> {
-    this.client = await connectRedis(this.component.metadata, 'redis binding');
-  }
-
-  features(): readonly string[] {
-    return [];
-  }
-
-  async close(): Promise<void> {
-    const c = this.client;
-    this.client = undefined;
-    await c?.quit().catch(() => c.disconnect());
-  }
-
-  async ping(): Promise<void> {
-    await this.redis().ping();
-  }
-
-  private redis(): RedisClient {
-    if (!this.client) throw new Error('redis binding is not initialised');
-    return this.client;
+export class RedisBinding extends RedisComponent implements OutputBinding {
+  constructor(component: ResolvedComponent) {
+    super(component, 'redis binding');
   }
 
   operations(): readonly string[] {

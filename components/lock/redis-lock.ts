@@ -5,7 +5,7 @@
  */
 import type { ComponentDriver, ResolvedComponent } from '../contract';
 import { UnlockStatus, type LockStore, type UnlockStatusValue } from './contract';
-import { connectRedis, type RedisClient } from '../common/redis-connection';
+import { RedisComponent } from '../common/redis-component';
 
 /** 1 deleted, -1 no such key, -2 held by another owner. */
 const UNLOCK_SCRIPT = `
@@ -14,32 +14,9 @@ if v == false then return -1 end
 if v ~= ARGV[1] then return -2 end
 return redis.call("del", KEYS[1])`;
 
-export class RedisLockStore implements LockStore {
-  private client: RedisClient | undefined;
-
-  constructor(private readonly component: ResolvedComponent) {}
-
-  async init(): Promise<void> {
-    this.client = await connectRedis(this.component.metadata, 'redis lock');
-  }
-
-  features(): readonly string[] {
-    return [];
-  }
-
-  async close(): Promise<void> {
-    const c = this.client;
-    this.client = undefined;
-    await c?.quit().catch(() => c.disconnect());
-  }
-
-  async ping(): Promise<void> {
-    await this.redis().ping();
-  }
-
-  private redis(): RedisClient {
-    if (!this.client) throw new Error('redis lock is not initialised');
-    return this.client;
+export class RedisLockStore extends RedisComponent implements LockStore {
+  constructor(component: ResolvedComponent) {
+    super(component, 'redis lock');
   }
 
   async tryLock(resourceId: string, owner: string, expirySeconds: number): Promise<boolean> {

@@ -2,42 +2,12 @@
  * Test helpers for the secrets/configuration/bindings/lock heads: a real HTTP server serving given
  * routes through ApiRouter, driver instances built from metadata, service guards and polling.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ApiRouter, type ApiRouteDef } from '../../api/router';
 import type { ComponentDriver, ComponentInstance } from '../../components/contract';
-import type { Exchange } from '../../proxy/contracts';
-import { sendLocalReply } from '../../proxy/local-reply';
-import { Errors } from '../../errors/codes';
 import { createLogger, type Logger } from '../../observability/logger';
 
 export const quietLogger: Logger = createLogger({ level: 'error', json: false });
 
-export interface RouteServer {
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-export async function serveRoutes(routes: readonly ApiRouteDef[]): Promise<RouteServer> {
-  const router = new ApiRouter();
-  router.addAll(routes);
-  const server: Server = createServer((req, res) => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    const lookup = router.lookup(req.method ?? 'GET', path);
-    const ex: Exchange = { listener: 'dapr-http', protocol: 'http', req, res, method: req.method ?? 'GET', path, query: q < 0 ? '' : url.slice(q + 1), headers: req.headers, startTime: process.hrtime.bigint() };
-    if (!lookup.found) return sendLocalReply(ex, lookup.methodNotAllowed ? Errors.methodNotAllowed(ex.method, path) : Errors.notFoundRoute(ex.method, path));
-    ex.route = lookup.match;
-    void lookup.match.handler(ex);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
-}
+export { serveRoutes, type RouteServer } from '../helpers/route-server';
 
 /** A driver instance, initialised, from a type name and flat metadata. */
 export async function instance<T extends ComponentInstance>(driver: ComponentDriver<T>, name: string, metadata: Record<string, string>, appId = 'blocks-test'): Promise<T> {
