@@ -9,9 +9,10 @@ import { Pool } from 'pg';
 import type { ComponentDriver, ResolvedComponent } from '../contract';
 import { pgPoolConfig, sqlIdent } from '../state/postgresql/connection';
 import { UnlockStatus, type LockStore, type UnlockStatusValue } from './contract';
+import { SqlPoolHolder } from '../common/sql-pool';
 
 export class PostgresLockStore implements LockStore {
-  private pool: Pool | undefined;
+  private readonly pool = new SqlPoolHolder<Pool>('postgresql lock');
   private readonly table: string;
 
   constructor(private readonly component: ResolvedComponent) {
@@ -21,9 +22,8 @@ export class PostgresLockStore implements LockStore {
   async init(): Promise<void> {
     const cs = this.component.metadata.connectionString;
     if (!cs) throw new Error('postgresql lock: missing required metadata "connectionString"');
-    const pool = new Pool({ ...pgPoolConfig(cs), max: 5 });
+    const pool = this.pool.set(new Pool({ ...pgPoolConfig(cs), max: 5 }));
     pool.on('error', () => undefined);
-    this.pool = pool;
     await pool.query(`CREATE TABLE IF NOT EXISTS ${this.table} (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL)`);
   }
 
@@ -31,19 +31,16 @@ export class PostgresLockStore implements LockStore {
     return [];
   }
 
-  async close(): Promise<void> {
-    const p = this.pool;
-    this.pool = undefined;
-    await p?.end().catch(() => undefined);
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
-  async ping(): Promise<void> {
-    await this.db().query('SELECT 1');
+  ping(): Promise<void> {
+    return this.pool.ping();
   }
 
   private db(): Pool {
-    if (!this.pool) throw new Error('postgresql lock is not initialised');
-    return this.pool;
+    return this.pool.db();
   }
 
   async tryLock(resourceId: string, owner: string, expirySeconds: number): Promise<boolean> {

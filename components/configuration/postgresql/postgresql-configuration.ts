@@ -15,6 +15,7 @@
 import { Client, Pool, type Notification } from 'pg';
 import type { ComponentDriver, ResolvedComponent } from '../../contract';
 import { pgPoolConfig, sqlIdent } from '../../state/postgresql/connection';
+import { SqlPoolHolder } from '../../common/sql-pool';
 import { deletedItem, type ConfigurationItem, type ConfigurationItems, type ConfigurationStore, type ConfigurationUpdateHandler } from '../contract';
 
 interface Row {
@@ -50,7 +51,7 @@ interface Watch {
 }
 
 export class PostgresConfigurationStore implements ConfigurationStore {
-  private pool: Pool | undefined;
+  private readonly pool = new SqlPoolHolder<Pool>('postgresql configuration store');
   private readonly table: string;
   /** One LISTEN connection per channel, shared by the subscriptions on it. */
   private readonly listeners = new Map<string, { client: Client; watches: Set<Watch> }>();
@@ -64,9 +65,8 @@ export class PostgresConfigurationStore implements ConfigurationStore {
   async init(): Promise<void> {
     const cs = this.component.metadata.connectionString;
     if (!cs) throw new Error('postgresql configuration: missing required metadata "connectionString"');
-    const pool = new Pool({ ...pgPoolConfig(cs), max: 5 });
+    const pool = this.pool.set(new Pool({ ...pgPoolConfig(cs), max: 5 }));
     pool.on('error', () => undefined);
-    this.pool = pool;
     const r = await pool.query('SELECT to_regclass($1) AS t', [this.table]);
     if (!(r.rows[0] as { t: string | null }).t) throw new Error(`postgresql configuration: table '${this.table}' does not exist`);
   }
@@ -78,18 +78,15 @@ export class PostgresConfigurationStore implements ConfigurationStore {
   async close(): Promise<void> {
     for (const l of this.listeners.values()) await l.client.end().catch(() => undefined);
     this.listeners.clear();
-    const p = this.pool;
-    this.pool = undefined;
-    await p?.end().catch(() => undefined);
+    await this.pool.close();
   }
 
-  async ping(): Promise<void> {
-    await this.db().query('SELECT 1');
+  ping(): Promise<void> {
+    return this.pool.ping();
   }
 
   private db(): Pool {
-    if (!this.pool) throw new Error('postgresql configuration store is not initialised');
-    return this.pool;
+    return this.pool.db();
   }
 
   async get(keys: readonly string[]): Promise<ConfigurationItems> {

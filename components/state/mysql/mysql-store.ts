@@ -16,6 +16,7 @@ import { parseDurationMs } from '../common/duration';
 import { decodeValue, encodeValue } from '../common/json-value';
 import { componentTtl, expiryFor, ttlMetadata } from '../common/ttl';
 import { runQuery } from '../query/evaluate';
+import { SqlPoolHolder } from '../../common/sql-pool';
 
 interface Row extends mysql.RowDataPacket {
   id: string;
@@ -50,15 +51,15 @@ function asText(v: unknown): string {
 }
 
 export class MySqlStateStore implements StateStore {
-  private pool: mysql.Pool | undefined;
+  private readonly pool: SqlPoolHolder<mysql.Pool>;
   private readonly table: string;
   private readonly schema: string;
   private readonly defaultTtl: number | undefined;
   private readonly feats: readonly string[];
-  private cleaner: NodeJS.Timeout | undefined;
 
   constructor(private readonly component: ResolvedComponent) {
     const md = component.metadata;
+    this.pool = new SqlPoolHolder(`state.mysql ${component.name}`);
     this.schema = ident(md.schemaName || 'dapr_state_store', 'schemaName');
     this.table = `\`${this.schema}\`.\`${ident(md.tableName || 'state', 'tableName')}\``;
     this.defaultTtl = componentTtl(md);
@@ -69,38 +70,31 @@ export class MySqlStateStore implements StateStore {
     const md = this.component.metadata;
     if (!md.connectionString) throw new Error(`state.mysql ${this.component.name}: missing connectionString`);
     const timeout = md.timeoutInSeconds ? Number(md.timeoutInSeconds) * 1000 : 20_000;
-    this.pool = mysql.createPool({ ...mysqlOptions(md.connectionString), connectionLimit: 10, connectTimeout: timeout, timezone: 'Z', dateStrings: false, jsonStrings: true });
+    const pool = this.pool.set(mysql.createPool({ ...mysqlOptions(md.connectionString), connectionLimit: 10, connectTimeout: timeout, timezone: 'Z', dateStrings: false, jsonStrings: true }));
     // Expiry times are written as UTC; make the session compare them in UTC too.
-    this.pool.on('connection', (conn) => void conn.query("SET time_zone = '+00:00'"));
-    await this.pool.query(`CREATE DATABASE IF NOT EXISTS \`${this.schema}\``);
-    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${this.table} (id VARCHAR(255) NOT NULL PRIMARY KEY, value JSON NOT NULL,
+    pool.on('connection', (conn) => void conn.query("SET time_zone = '+00:00'"));
+    await pool.query(`CREATE DATABASE IF NOT EXISTS \`${this.schema}\``);
+    await pool.query(`CREATE TABLE IF NOT EXISTS ${this.table} (id VARCHAR(255) NOT NULL PRIMARY KEY, value JSON NOT NULL,
       isbinary BOOLEAN NOT NULL, insertDate TIMESTAMP DEFAULT CURRENT_TIMESTAMP, updateDate TIMESTAMP DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
       eTag VARCHAR(36) NOT NULL, expiredate TIMESTAMP(3) NULL, INDEX expiredate_idx(expiredate))`);
     const every = parseDurationMs(md.cleanupInterval, 3_600_000);
-    if (every > 0) {
-      this.cleaner = setInterval(() => void this.db().query(`DELETE FROM ${this.table} WHERE expiredate IS NOT NULL AND expiredate <= CURRENT_TIMESTAMP(3)`).catch(() => undefined), every);
-      this.cleaner.unref();
-    }
+    this.pool.cleanEvery(every, `DELETE FROM ${this.table} WHERE expiredate IS NOT NULL AND expiredate <= CURRENT_TIMESTAMP(3)`);
   }
 
   features(): readonly string[] {
     return this.feats;
   }
 
-  async close(): Promise<void> {
-    if (this.cleaner) clearInterval(this.cleaner);
-    const p = this.pool;
-    this.pool = undefined;
-    await p?.end();
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
-  async ping(): Promise<void> {
-    await this.db().query('SELECT 1');
+  ping(): Promise<void> {
+    return this.pool.ping();
   }
 
   private db(): mysql.Pool {
-    if (!this.pool) throw new Error(`state.mysql ${this.component.name} is not initialised`);
-    return this.pool;
+    return this.pool.db();
   }
 
   async get(req: StateGetRequest): Promise<StateItem | undefined> {

@@ -18,18 +18,19 @@ import { componentTtl, expiryFor, ttlMetadata } from '../common/ttl';
 import { runQuery } from '../query/evaluate';
 import { pgPoolConfig, sqlIdent } from './connection';
 import { layoutV1, layoutV2, type Layout, type PgRow } from './layouts';
+import { SqlPoolHolder } from '../../common/sql-pool';
 
 type Queryable = Pick<Pool, 'query'> | PoolClient;
 
 export class PostgresStateStore implements StateStore {
-  private pool: Pool | undefined;
+  private readonly pool: SqlPoolHolder<Pool>;
   private readonly table: string;
   private readonly defaultTtl: number | undefined;
   private readonly feats: readonly string[];
-  private cleaner: NodeJS.Timeout | undefined;
 
   constructor(private readonly component: ResolvedComponent, private readonly layout: Layout) {
     const md = component.metadata;
+    this.pool = new SqlPoolHolder(`state.postgresql ${component.name}`);
     this.table = sqlIdent(md.tableName || (layout.version === 'v2' ? `${md.tablePrefix ?? ''}state` : 'state'), 'tableName');
     this.defaultTtl = componentTtl(md);
     const base = [StateFeature.ETAG, StateFeature.TRANSACTIONAL, StateFeature.TTL, StateFeature.QUERY_API];
@@ -40,36 +41,29 @@ export class PostgresStateStore implements StateStore {
     const md = this.component.metadata;
     if (!md.connectionString) throw new Error(`state.postgresql ${this.component.name}: missing connectionString`);
     const timeout = parseDurationMs(md.timeout ?? md.timeoutInSeconds, 20_000);
-    this.pool = new Pool({ ...pgPoolConfig(md.connectionString), max: 10, connectionTimeoutMillis: timeout, query_timeout: timeout });
-    this.pool.on('error', () => {
+    const pool = this.pool.set(new Pool({ ...pgPoolConfig(md.connectionString), max: 10, connectionTimeoutMillis: timeout, query_timeout: timeout }));
+    pool.on('error', () => {
       /* idle client errors: the next query reports them */
     });
-    await this.pool.query(this.layout.createTable(this.table));
+    await pool.query(this.layout.createTable(this.table));
     const every = md.cleanupIntervalInSeconds ? Number(md.cleanupIntervalInSeconds) * 1000 : parseDurationMs(md.cleanupInterval, 3_600_000);
-    if (every > 0) {
-      this.cleaner = setInterval(() => void this.db().query(this.layout.deleteExpired(this.table, false)).catch(() => undefined), every);
-      this.cleaner.unref();
-    }
+    this.pool.cleanEvery(every, this.layout.deleteExpired(this.table, false));
   }
 
   features(): readonly string[] {
     return this.feats;
   }
 
-  async close(): Promise<void> {
-    if (this.cleaner) clearInterval(this.cleaner);
-    const p = this.pool;
-    this.pool = undefined;
-    await p?.end();
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
-  async ping(): Promise<void> {
-    await this.db().query('SELECT 1');
+  ping(): Promise<void> {
+    return this.pool.ping();
   }
 
   private db(): Pool {
-    if (!this.pool) throw new Error(`state.postgresql ${this.component.name} is not initialised`);
-    return this.pool;
+    return this.pool.db();
   }
 
   async get(req: StateGetRequest): Promise<StateItem | undefined> {
