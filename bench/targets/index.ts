@@ -1,5 +1,6 @@
 /** All load targets in report order. Names are what --targets selects. */
 import { directGrpc, directHttp } from './baselines';
+import { grpcProxyTargets } from './grpc-proxies';
 import { haproxyOneHop } from './haproxy';
 import { nginxOneHop, nginxTwoHopsMtls } from './nginx';
 import { nodeProxyTargets } from './node-proxies';
@@ -17,6 +18,7 @@ export const LOAD_TARGETS: readonly TargetDef[] = [
   outriggerTwoSidecars,
   outriggerTwoSidecarsMtls,
   directGrpc,
+  ...grpcProxyTargets,
   outriggerGrpcOneHop,
   outriggerGrpc,
 ];

@@ -10,11 +10,21 @@ import { findCommand, startSut } from './start-process';
 import type { StartOutcome, TargetContext, TargetDef } from './types';
 import type { Launched } from '../proc/processes';
 
-interface HopConf {
+export interface HopConf {
   listen: string;
   upstreamPort: number;
   upstreamScheme: 'http' | 'https';
   tlsDirectives: string;
+  /** gRPC over h2c on both sides (listen ... http2, grpc_pass) instead of HTTP/1.1 proxying. */
+  grpc?: boolean;
+}
+
+function location(hop: HopConf): string {
+  if (hop.grpc) return '      grpc_pass grpc://up;\n';
+  return `      proxy_pass ${hop.upstreamScheme}://up;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+${hop.upstreamScheme === 'https' ? '      include upstream-tls.conf;\n' : ''}`;
 }
 
 function config(dir: string, hop: HopConf): string {
@@ -37,19 +47,16 @@ http {
     keepalive_requests 1000000;
   }
   server {
-    listen ${hop.listen};
+    listen ${hop.listen}${hop.grpc ? ' http2' : ''};
 ${hop.tlsDirectives}
     location / {
-      proxy_pass ${hop.upstreamScheme}://up;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-${hop.upstreamScheme === 'https' ? '      include upstream-tls.conf;\n' : ''}    }
+${location(hop)}    }
   }
 }
 `;
 }
 
-async function startInstance(ctx: TargetContext, bin: string, name: string, hop: HopConf, extraFiles: Record<string, string> = {}) {
+export async function startNginx(ctx: TargetContext, bin: string, name: string, hop: HopConf, extraFiles: Record<string, string> = {}) {
   const dir = join(ctx.tmpDir, name);
   await mkdir(dir, { recursive: true });
   for (const [f, body] of Object.entries(extraFiles)) await writeFile(join(dir, f), body);
@@ -59,7 +66,7 @@ async function startInstance(ctx: TargetContext, bin: string, name: string, hop:
   return startSut(ctx, name, bin, ['-p', dir, '-c', file, '-e', join(dir, 'error.log'), '-g', 'daemon off;'], port);
 }
 
-async function nginxBin(): Promise<string | undefined> {
+export async function nginxBin(): Promise<string | undefined> {
   return findCommand('nginx');
 }
 
@@ -73,7 +80,7 @@ export const nginxOneHop: TargetDef = {
     const bin = await nginxBin();
     if (!bin) return { ok: false, unavailable: 'nginx not installed (run bench/setup.sh)' };
     const port = await freePort();
-    const r = await startInstance(ctx, bin, 'nginx-1hop', { listen: `127.0.0.1:${port}`, upstreamPort: ctx.appPort, upstreamScheme: 'http', tlsDirectives: '' });
+    const r = await startNginx(ctx, bin, 'nginx-1hop', { listen: `127.0.0.1:${port}`, upstreamPort: ctx.appPort, upstreamScheme: 'http', tlsDirectives: '' });
     if (!r.ok) return { ok: false, unavailable: r.reason };
     return { ok: true, running: { load: { protocol: 'http', port, path: '/hello', headers: {} }, sut: [r.proc], notes: [] } };
   },
@@ -96,7 +103,7 @@ export const nginxTwoHopsMtls: TargetDef = {
     ssl_verify_client on;
     ssl_protocols TLSv1.3;
     ssl_session_cache shared:SSL:1m;`;
-    const b = await startInstance(ctx, bin, 'nginx-hop-b', { listen: `127.0.0.1:${portB} ssl`, upstreamPort: ctx.appPort, upstreamScheme: 'http', tlsDirectives: serverTls });
+    const b = await startNginx(ctx, bin, 'nginx-hop-b', { listen: `127.0.0.1:${portB} ssl`, upstreamPort: ctx.appPort, upstreamScheme: 'http', tlsDirectives: serverTls });
     if (!b.ok) return { ok: false, unavailable: b.reason };
     const upstreamTls = `proxy_ssl_certificate ${c.clientCert};
 proxy_ssl_certificate_key ${c.clientKey};
@@ -107,7 +114,7 @@ proxy_ssl_server_name on;
 proxy_ssl_session_reuse on;
 proxy_ssl_protocols TLSv1.3;
 `;
-    const a = await startInstance(ctx, bin, 'nginx-hop-a', { listen: `127.0.0.1:${portA}`, upstreamPort: portB, upstreamScheme: 'https', tlsDirectives: '' }, { 'upstream-tls.conf': upstreamTls });
+    const a = await startNginx(ctx, bin, 'nginx-hop-a', { listen: `127.0.0.1:${portA}`, upstreamPort: portB, upstreamScheme: 'https', tlsDirectives: '' }, { 'upstream-tls.conf': upstreamTls });
     if (!a.ok) {
       await b.proc.stop();
       return { ok: false, unavailable: a.reason };
