@@ -43,8 +43,22 @@ export function twoSidecarForGoals(t: Map<string, TargetSummary>, outriggerMtls:
   return { name: 'outrigger-2sidecar', caveat: outriggerMtls ? '' : ' (Outrigger without mTLS, baseline with mTLS)' };
 }
 
+/**
+ * For a goal against nginx: the same ratio for the minimal Node relay (node:http + undici, no
+ * features), i.e. what Node itself costs on this path before any of Outrigger's work.
+ */
+function nodeFloor(t: Map<string, TargetSummary>, baseName: string, ratioOf: (o: TargetSummary, b: TargetSummary) => number): string {
+  const n = t.get(NODE_FLOOR);
+  const b = t.get(baseName);
+  if (!n?.rate || n.result.unavailable || !b?.rate || missing(NODE_FLOOR, n, 'rate')) return '';
+  return `; the minimal Node relay alone (${NODE_FLOOR}): ${r2(ratioOf(n, b))}`;
+}
+
+const NODE_FLOOR = 'node-minimal-2hop-mtls';
+
 function twoHopGoals(id: string, label: string, limit: number, t: Map<string, TargetSummary>, baseName: string, two: { name: string; caveat: string }): Goal[] {
   const out: Goal[] = [];
+  const floor = baseName !== NODE_FLOOR;
   const caveat = two.caveat;
   const o = t.get(two.name);
   const b = t.get(baseName);
@@ -56,19 +70,25 @@ function twoHopGoals(id: string, label: string, limit: number, t: Map<string, Ta
       out.push({ id: `${id}-${p}`, text, status: 'n/a', detail: why ?? 'missing figures' });
       continue;
     }
+    const added = (x: TargetSummary, y: TargetSummary): number => {
+      const ab = (y.rate?.[p] ?? NaN) - d.rate![p];
+      return ab > 0 ? ((x.rate?.[p] ?? NaN) - d.rate![p]) / ab : NaN;
+    };
     const ao = o.rate[p] - d.rate[p];
     const ab = b.rate[p] - d.rate[p];
-    const ratio = ab > 0 ? ao / ab : NaN;
+    const ratio = added(o, b);
     const detail = `${two.name} ${signed(ao)} ms vs ${baseName} ${signed(ab)} ms (direct ${f2(d.rate[p])} ms) = ${r2(ratio)}` +
       (ab > 0 ? '' : '; baseline added latency <= 0, ratio undefined') +
-      (ao < 0 ? '; Outrigger added latency < 0: noise' : '') + caveat;
+      (ao < 0 ? '; Outrigger added latency < 0: noise' : '') + caveat + (floor ? nodeFloor(t, baseName, added) : '');
     out.push({ id: `${id}-${p}`, text, status: judge(ratio, limit, true), detail });
   }
   const text = `Outrigger two-sidecar CPU <= ${limit}x ${label}`;
   if (why || !o?.rate || !b?.rate) out.push({ id: `${id}-cpu`, text, status: 'n/a', detail: why ?? 'missing figures' });
   else {
-    const ratio = b.rate.sutMcpu > 0 ? o.rate.sutMcpu / b.rate.sutMcpu : NaN;
-    out.push({ id: `${id}-cpu`, text, status: judge(ratio, limit, true), detail: `${o.rate.sutMcpu.toFixed(0)} mCPU vs ${b.rate.sutMcpu.toFixed(0)} mCPU = ${r2(ratio)}${caveat}` });
+    const cpu = (x: TargetSummary, y: TargetSummary): number => (y.rate && y.rate.sutMcpu > 0 && x.rate ? x.rate.sutMcpu / y.rate.sutMcpu : NaN);
+    const ratio = cpu(o, b);
+    const detail = `${o.rate.sutMcpu.toFixed(0)} mCPU vs ${b.rate.sutMcpu.toFixed(0)} mCPU = ${r2(ratio)}${caveat}${floor ? nodeFloor(t, baseName, cpu) : ''}`;
+    out.push({ id: `${id}-cpu`, text, status: judge(ratio, limit, true), detail });
   }
   return out;
 }

@@ -42,6 +42,10 @@ test('goals use added latency against the same run\'s direct call', () => {
   assert.equal(g.get('G1-cpu')?.status, 'met'); // 200 / 250
   assert.equal(g.get('G2-p99')?.status, 'n/a'); // baseline added 0: ratio undefined
   assert.match(g.get('G1-p50')?.detail ?? '', /without mTLS/);
+  // Against nginx, the minimal Node relay's own ratio is shown beside Outrigger's: (0.7-0.2)/(0.4-0.2) = 2.5x, 250/60 = 4.17x.
+  assert.match(g.get('G2-p50')?.detail ?? '', /minimal Node relay alone \(node-minimal-2hop-mtls\): 2\.50x/);
+  assert.match(g.get('G2-cpu')?.detail ?? '', /minimal Node relay alone \(node-minimal-2hop-mtls\): 4\.17x/);
+  assert.doesNotMatch(g.get('G1-p50')?.detail ?? '', /minimal Node relay alone/);
   assert.equal(g.get('G3')?.status, 'not met'); // 0.8 < 0.85
   assert.equal(g.get('G4')?.status, 'n/a'); // fastify not run
   assert.equal(g.get('G5')?.status, 'not met'); // 1.5x
