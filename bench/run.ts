@@ -13,10 +13,11 @@ import { pinSelf, planCpus } from './proc/pinning';
 import { installCleanupHandlers, launch, stopAll, type Launched } from './proc/processes';
 import { describeMachine } from './report/machine';
 import { render } from './report/markdown';
-import type { HandshakeResult, RunReport, StartupResult, StateResult, TargetResult } from './report/types';
+import type { HandshakeResult, PubsubResult, RunReport, StartupResult, StateResult, TargetResult } from './report/types';
 import { HANDSHAKE_SCENARIO, runHandshakePhase } from './runner/handshake-phase';
 import { runLoadPhase } from './runner/load-phase';
 import { runStatePhase, STATE_SCENARIO } from './runner/state-phase';
+import { PUBSUB_SCENARIO, runPubsubPhase } from './runner/pubsub-phase';
 import { parseOptions, USAGE, type BenchOptions } from './runner/options';
 import { printSummary } from './runner/print-summary';
 import { runStartupPhase, STARTUP_SCENARIOS } from './runner/startup-phase';
@@ -35,7 +36,7 @@ async function startApp(name: string, script: string, port: number, ctx: { plan:
 }
 
 /** Scenarios that are neither load targets nor start-up ones; selectable by name with --targets. */
-const OTHER_SCENARIOS = [HANDSHAKE_SCENARIO, STATE_SCENARIO];
+const OTHER_SCENARIOS = [HANDSHAKE_SCENARIO, STATE_SCENARIO, PUBSUB_SCENARIO];
 const wanted = (name: string, names: readonly string[] | undefined): boolean => !names || names.includes(name);
 
 function selected<T extends { name: string }>(all: readonly T[], names: readonly string[] | undefined): T[] {
@@ -62,6 +63,7 @@ async function run(opts: BenchOptions): Promise<number> {
   let startup: StartupResult[] = [];
   let handshake: HandshakeResult | undefined;
   let state: StateResult | undefined;
+  let pubsub: PubsubResult | undefined;
   let driver: LoadDriver | undefined;
   try {
     const [appPort, grpcAppPort] = await freePorts(2);
@@ -85,6 +87,7 @@ async function run(opts: BenchOptions): Promise<number> {
     targets = await runLoadPhase(selected(LOAD_TARGETS, opts.targets), deps);
     if (wanted(HANDSHAKE_SCENARIO.name, opts.targets)) handshake = await runHandshakePhase(ctx, opts, log);
     if (wanted(STATE_SCENARIO.name, opts.targets)) state = await runStatePhase(deps);
+    if (wanted(PUBSUB_SCENARIO.name, opts.targets)) pubsub = await runPubsubPhase(deps);
     driver = deps.driver;
     startup = await runStartupPhase(selected(STARTUP_SCENARIOS, opts.targets), ctx, opts, log);
   } catch (e) {
@@ -114,6 +117,7 @@ async function run(opts: BenchOptions): Promise<number> {
     startup,
     ...(handshake ? { handshake } : {}),
     ...(state ? { state } : {}),
+    ...(pubsub ? { pubsub } : {}),
     elapsedSeconds: (Date.now() - t0) / 1000,
     instrumentErrors,
   };

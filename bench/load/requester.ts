@@ -2,6 +2,7 @@
  * One request to the target, as a promise of an error description (undefined = success).
  * HTTP: undici Pool with `connections` keep-alive sockets, no pipelining.
  * store-direct: the store's own Node client in this process (state baseline).
+ * pubsub-direct: the broker's own Node client in this process (pub/sub publish baseline).
  * gRPC: lean node:http2 client (grpc-h2.ts) for load; grpc-js channels for the probe, so a
  * target must also satisfy the reference client before it is measured.
  */
@@ -10,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { TargetSpec, HttpTargetSpec, GrpcTargetSpec } from './types';
 import { grpcH2Requester } from './grpc-h2';
 import { storeDirectRequester } from './store-direct';
+import { pubsubDirectRequester } from './pubsub-direct';
 
 export interface Requester {
   send(): Promise<string | undefined>;
@@ -86,5 +88,6 @@ function grpcRequester(t: GrpcTargetSpec, connections: number, timeoutMs: number
 export function createRequester(t: TargetSpec, connections: number, timeoutMs: number, expectBytes: number, grpcClient: 'h2' | 'grpc-js' = 'h2'): Requester {
   if (t.protocol === 'http') return httpRequester(t, connections, timeoutMs, expectBytes);
   if (t.protocol === 'store-direct') return storeDirectRequester(t, timeoutMs, expectBytes);
+  if (t.protocol === 'pubsub-direct') return pubsubDirectRequester(t, timeoutMs);
   return grpcClient === 'h2' ? grpcH2Requester(t, connections, timeoutMs, expectBytes) : grpcRequester(t, connections, timeoutMs, expectBytes);
 }

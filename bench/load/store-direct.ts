@@ -13,6 +13,7 @@ import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { GET_SCRIPT, MULTI_SCRIPT } from '../../components/state/redis/scripts';
 import type { Requester } from './requester';
+import { eventLoopYielder } from './sync-yield';
 import type { StoreTargetSpec } from './types';
 
 interface ScriptClient {
@@ -66,16 +67,10 @@ export function storeDirectRequester(t: StoreTargetSpec, timeoutMs: number, expe
   if (t.store === 'sqlite') {
     if (!t.file) throw new Error('store-direct sqlite needs a file');
     const b = openSqliteBaseline(t.file, t.table ?? 'state');
-    let lastYield = process.hrtime.bigint();
+    const maybeYield = eventLoopYielder();
     return {
       async send() {
-        // Synchronous calls never leave the microtask queue: yield every ~2 ms so the worker's
-        // timers and IPC ('measuring', which starts the CPU samplers) still run on time.
-        const now = process.hrtime.bigint();
-        if (now - lastYield > 2_000_000n) {
-          lastYield = now;
-          await new Promise<void>((r) => setImmediate(r));
-        }
+        await maybeYield();
         try {
           if (t.op === 'save') {
             b.save(nextKey(), t.value);

@@ -38,6 +38,27 @@ export interface StoreTargetSpec {
   readonly keyCount: number;
 }
 
+/**
+ * A broker called with its own Node client from inside the generator (no sidecar): the baseline
+ * of the pub/sub building block's publish. Same work as the sidecar's driver (see pubsub-direct.ts).
+ */
+export interface PubsubDirectTargetSpec {
+  readonly protocol: 'pubsub-direct';
+  readonly broker: 'sqlite' | 'redis' | 'jetstream' | 'rabbitmq';
+  readonly topic: string;
+  /** Messages per call: 1 = one confirmed publish; more = one batch (transaction, pipeline, confirms awaited together). */
+  readonly batch: number;
+  /** The bytes published: the CloudEvent the sidecar would write for the same payload. */
+  readonly payload: string;
+  readonly contentType: string;
+  /** sqlite: database file (the driver's tables are created on open). */
+  readonly file?: string;
+  /** redis (port on 127.0.0.1), jetstream (nats://...), rabbitmq (amqp://...). */
+  readonly url?: string;
+  /** redis: MAXLEN ~ <maxLen> on every XADD, as the sidecar's component is configured. */
+  readonly maxLen?: number;
+}
+
 export interface GrpcTargetSpec {
   readonly protocol: 'grpc';
   readonly port: number;
@@ -46,7 +67,7 @@ export interface GrpcTargetSpec {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-export type TargetSpec = HttpTargetSpec | GrpcTargetSpec | StoreTargetSpec;
+export type TargetSpec = HttpTargetSpec | GrpcTargetSpec | StoreTargetSpec | PubsubDirectTargetSpec;
 
 export interface LoadSpec {
   readonly mode: LoadMode;

@@ -2,6 +2,7 @@
 import { computeGoals } from './goals';
 import { mtlsMarkdown } from './mtls-cost';
 import { referenceRows } from './reference';
+import { pubsubMarkdown } from './pubsub-report';
 import { stateMarkdown } from './state-report';
 import { summariseStartup, summariseTarget, type StartupSummary, type TargetSummary } from './summary';
 import type { RunReport } from './types';
@@ -71,6 +72,7 @@ export function render(r: RunReport, outriggerMtls: boolean): Rendered {
 
   out.push(...mtlsMarkdown(targets, r.handshake, r.date));
   if (r.state) out.push(...stateMarkdown(r.state, r.date));
+  if (r.pubsub) out.push(...pubsubMarkdown(r.pubsub, r.date));
 
   out.push('## Start-up (spawn -> ready) and idle RSS', '');
   out.push(table(['scenario', 'start-up ms', 'idle RSS MB', 'runs', 'note'], [...startup.values()].map((x) =>

@@ -3,11 +3,11 @@
  * Node client, as medians over repeats and ratios sidecar / direct.
  */
 import { median } from './summary';
-import type { StateCase, StateResult } from './types';
+import type { ClosedLoopSample, StateCase, StateResult } from './types';
 
-const n = (x: number | undefined, d = 3): string => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-const x2 = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x` : 'n/a');
-const ratio = (a: number, b: number): number => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
+export const n = (x: number | undefined, d = 3): string => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+export const x2 = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x` : 'n/a');
+export const ratio = (a: number, b: number): number => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
 
 export interface StatePathSummary {
   readonly unavailable?: string;
@@ -33,11 +33,12 @@ export interface StateRow {
   readonly p99Ratio: number;
 }
 
-function summarisePath(c: StateCase | undefined): StatePathSummary {
+/** Medians over a case's closed-loop samples (state or pub/sub publish). */
+export function summarisePath(c: Pick<StateCase, 'unavailable' | 'samples'> | undefined): StatePathSummary {
   if (!c || c.unavailable || c.samples.length === 0) {
     return { unavailable: c?.unavailable ?? 'no figures', runs: 0, rps: NaN, p50: NaN, p99: NaN, errors: 0, sent: 0, errorKinds: [], sidecarMcpu: NaN, generatorMcpu: NaN };
   }
-  const m = (f: (s: StateCase['samples'][number]) => number): number => median(c.samples.map(f));
+  const m = (f: (s: ClosedLoopSample) => number): number => median(c.samples.map(f));
   return {
     runs: c.samples.length,
     rps: m((s) => s.rps),
@@ -64,7 +65,7 @@ export function stateRows(r: StateResult): StateRow[] {
   return rows;
 }
 
-const errs = (p: StatePathSummary): string => `${p.errors}/${p.sent}`;
+export const errs = (p: StatePathSummary): string => `${p.errors}/${p.sent}`;
 
 export function stateMarkdown(r: StateResult | undefined, date: string): string[] {
   const out = ['## State building block: through the sidecar vs the store\'s own Node client', '', `- Date: ${date}`];

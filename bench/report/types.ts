@@ -75,6 +75,8 @@ export interface RunReport {
   readonly handshake?: HandshakeResult;
   /** State building block: sidecar vs the store's own client; absent when not selected. */
   readonly state?: StateResult;
+  /** Pub/sub building block: publish vs the broker's own client, delivery to an app; absent when not selected. */
+  readonly pubsub?: PubsubResult;
   readonly elapsedSeconds: number;
   /** Problems of the instrument itself (not of a target). */
   readonly instrumentErrors: string[];
@@ -110,8 +112,8 @@ export interface HandshakeResult {
   readonly tcp: ConnectBatch[];
 }
 
-/** Closed-loop figures of one state operation run. */
-export interface StateSample {
+/** Closed-loop figures of one run of a building-block operation (state, pub/sub publish). */
+export interface ClosedLoopSample {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
@@ -122,6 +124,8 @@ export interface StateSample {
   readonly sidecarMcpu: number;
   readonly generatorMcpu: number;
 }
+
+export type StateSample = ClosedLoopSample;
 
 /** One store x operation x path (through the sidecar, or the store's own client directly). */
 export interface StateCase {
@@ -140,4 +144,60 @@ export interface StateResult {
   readonly concurrency: number;
   readonly durationMs: number;
   readonly valueBytes: number;
+}
+
+export type PubsubBroker = 'sqlite' | 'redis' | 'jetstream' | 'rabbitmq';
+export type PublishMode = 'single' | 'bulk';
+
+/** One broker x publish mode x path (through the sidecar, or the broker's own client directly). */
+export interface PublishCase {
+  readonly broker: PubsubBroker;
+  readonly mode: PublishMode;
+  readonly path: 'sidecar' | 'direct';
+  unavailable?: string;
+  /** rps = calls/s; a bulk call carries `bulkSize` messages. */
+  readonly samples: ClosedLoopSample[];
+}
+
+/** One drain of `messages` pre-filled messages to the subscribing app. */
+export interface DeliverySample {
+  readonly messages: number;
+  readonly delivered: number;
+  /** Release of the held deliveries -> the last of them answered, measured in the app. */
+  readonly ms: number;
+  readonly perSecond: number;
+  readonly sidecarMcpu: number;
+  readonly appMcpu: number;
+  /** Deliveries seen more than once (redeliveries). */
+  readonly duplicates: number;
+}
+
+/** End-to-end latency, publish (runner) -> the app's handler, at a low fixed rate. */
+export interface DeliveryLatency {
+  readonly rate: number;
+  readonly count: number;
+  readonly received: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** One broker x in-flight bound of the subscription. */
+export interface DeliveryCase {
+  readonly broker: PubsubBroker;
+  readonly inFlight: number;
+  unavailable?: string;
+  readonly samples: DeliverySample[];
+  readonly latency: DeliveryLatency[];
+}
+
+export interface PubsubResult {
+  readonly notes: string[];
+  readonly publish: PublishCase[];
+  readonly delivery: DeliveryCase[];
+  readonly unavailableBrokers: Partial<Record<PubsubBroker, string>>;
+  readonly concurrency: number;
+  readonly durationMs: number;
+  readonly payloadBytes: number;
+  readonly bulkSize: number;
+  readonly deliveryMessages: number;
 }

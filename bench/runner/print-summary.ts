@@ -3,6 +3,7 @@ import type { Rendered } from '../report/markdown';
 import type { RunReport } from '../report/types';
 import { mtlsSummaryLines } from '../report/mtls-cost';
 import { stateSummaryLines } from '../report/state-report';
+import { pubsubSummaryLines } from '../report/pubsub-report';
 
 const n = (x: number | undefined, d = 3): string => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : '-');
 
@@ -25,6 +26,7 @@ export function printSummary(r: Rendered, report: RunReport): void {
   }
   lines.push(...mtlsSummaryLines(r.targets, report.handshake));
   lines.push(...stateSummaryLines(report.state));
+  lines.push(...pubsubSummaryLines(report.pubsub));
   lines.push('mCPU/RSS: system under test; other: mCPU of processes outside the bench on the SUT CPU (skew indicator)');
   lines.push('goals:');
   for (const g of r.goals) lines.push(`  ${g.id.padEnd(7)} ${g.status.padEnd(8)} ${g.text}: ${g.detail.slice(0, 160)}`);

@@ -5,11 +5,9 @@
  * and state.redis. Closed loop, `connections` concurrent, fixed duration; cases interleaved per
  * repeat. Redis missing -> its cases are reported unavailable (the run does not fail).
  */
-import { LoadDriver } from '../load/driver';
-import { TreeSampler } from '../proc/sampler';
 import { cleanupRedis, directSpec, prepareKeys, redisUnavailable, sidecarSpec, startStateSidecar, VALUE_BYTES, type StateOp, type StoreKind } from '../targets/state-stores';
-import type { LoadSpec } from '../load/types';
-import type { StateResult, StateSample } from '../report/types';
+import type { StateResult } from '../report/types';
+import { runInterleaved } from './closed-loop-cases';
 import type { LoadPhaseDeps } from './load-phase';
 
 export const STATE_SCENARIO = { name: 'state', title: 'state save/get through the sidecar vs the store\'s own Node client (sqlite, redis)' } as const;
@@ -48,32 +46,21 @@ export async function runStatePhase(deps: LoadPhaseDeps): Promise<StateResult> {
       }
     }
     const live = result.cases.filter((c) => !c.unavailable);
-    for (let rep = 0; rep < o.repeats; rep++) {
-      for (let k = 0; k < live.length; k++) {
-        const c = live[(k + rep) % live.length];
-        const spec: LoadSpec = {
-          mode: 'saturation',
-          target: c.path === 'sidecar' ? sidecarSpec(s, c.store, c.op) : directSpec(s, c.store, c.op),
-          rate: 0,
-          connections: o.connections,
-          warmupMs: o.saturationWarmupMs,
-          durationMs: o.saturationMs,
-          timeoutMs: o.timeoutMs,
-          expectBytes: c.op === 'get' ? VALUE_BYTES : 0,
-        };
-        const label = `${STATE_SCENARIO.name} ${c.store} ${c.op} ${c.path}`;
-        try {
-          const sample = await measure(deps, spec, c.path === 'sidecar' ? s.sidecar.pid : undefined);
-          c.samples.push(sample);
-          deps.log(`${label}: ${sample.rps.toFixed(0)} ops/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, ${sample.errors} errors`);
-        } catch (e) {
-          result.notes.push(`${label} run ${rep + 1} failed: ${(e as Error).message}`);
-          deps.log(`${label}: FAILED ${(e as Error).message}`);
-          await deps.driver.stop();
-          deps.driver = await LoadDriver.start(deps.ctx.plan);
-        }
-      }
-    }
+    await runInterleaved(deps, live, {
+      repeats: o.repeats,
+      spec: (c) => ({
+        mode: 'saturation',
+        target: c.path === 'sidecar' ? sidecarSpec(s, c.store, c.op) : directSpec(s, c.store, c.op),
+        rate: 0,
+        connections: o.connections,
+        warmupMs: o.saturationWarmupMs,
+        durationMs: o.saturationMs,
+        timeoutMs: o.timeoutMs,
+        expectBytes: c.op === 'get' ? VALUE_BYTES : 0,
+      }),
+      label: (c) => `${STATE_SCENARIO.name} ${c.store} ${c.op} ${c.path}`,
+      sidecarPid: (c) => (c.path === 'sidecar' ? s.sidecar.pid : undefined),
+    }, result.notes);
     result.notes.push(`sidecar: ${stores.map((x) => `state.${x}`).join(' + ')} components, sidecar on the SUT CPU, generator on the client CPU; direct: the store's client inside the generator process`);
     result.notes.push('direct sqlite: better-sqlite3 is synchronous, so the concurrent loops run one operation at a time and its latency is mostly the call\'s own time, not the queueing of 16 concurrent requests: compare ops/s first; the sidecar serialises its sqlite calls the same way');
     result.notes.push('direct save does the driver\'s work (sqlite: IMMEDIATE transaction, read + upsert with a new UUID etag; redis: the driver\'s Lua MULTI script), direct get the driver\'s read (sqlite SELECT with expiry check; redis GET script)');
@@ -83,25 +70,4 @@ export async function runStatePhase(deps: LoadPhaseDeps): Promise<StateResult> {
     await s.sidecar.stop();
   }
   return result;
-}
-
-/** sidecarPid: sample the sidecar too (sidecar path); undefined for the direct path. */
-async function measure(deps: LoadPhaseDeps, spec: LoadSpec, sidecarPid: number | undefined): Promise<StateSample> {
-  const gen = new TreeSampler(deps.driver.pid);
-  const car = sidecarPid !== undefined ? new TreeSampler(sidecarPid) : undefined;
-  try {
-    const load = await deps.driver.run(spec, () => {
-      gen.start();
-      car?.start();
-    });
-    const g = gen.stop();
-    const c = car?.stop();
-    return {
-      rps: load.achievedRps, p50: load.latency.p50, p99: load.latency.p99, errors: load.errors, sent: load.sent,
-      errorKinds: load.errorKinds, sidecarMcpu: c?.mcpu ?? 0, generatorMcpu: g.mcpu,
-    };
-  } finally {
-    gen.stop();
-    car?.stop();
-  }
 }

@@ -48,7 +48,7 @@ export async function redisUnavailable(timeoutMs: number): Promise<string | unde
   }
 }
 
-function componentYaml(name: string, type: string, md: Record<string, string>): string {
+export function componentYaml(name: string, type: string, md: Record<string, string>): string {
   const lines = Object.entries(md).map(([k, v]) => `    - name: ${k}\n      value: "${v}"`).join('\n');
   return `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  type: ${type}\n  version: v1\n  metadata:\n${lines}\n`;
 }
