@@ -3,6 +3,11 @@
  * published after the group first subscribed; the members of a group share its messages (round
  * robin, at most maxInFlight each). A rejected message goes back to its group after a back-off,
  * ahead of later messages. Not durable: the embedded durable default is pubsub.sqlite.
+ *
+ * Request metadata ttlInSeconds is honoured here too: a message not handed to a handler before
+ * it expired (queued, or waiting for redelivery) is dropped. The driver still declares no
+ * MESSAGE_TTL feature, as daprd's in-memory broker declares none, so the runtime also stamps the
+ * CloudEvent `expiration`; this covers raw payloads, which carry no envelope.
  */
 import type { ComponentDriver, ResolvedComponent } from '../../contract';
 import type { MessageHandler, PubSub, PubsubMessage, PublishRequest, SubscribeRequest } from '../contract';
@@ -12,7 +17,21 @@ import { InFlight, inFlightLimit, retryDelayMs } from '../common/in-flight';
 interface Entry {
   readonly seq: number;
   readonly msg: PubsubMessage;
+  /** Epoch ms after which the message is no longer delivered. */
+  readonly expiresAt?: number;
   attempts: number;
+}
+
+/** ttlInSeconds as an expiry time; absent or not a number means no expiry (the API validates it). */
+function expiryOf(md: Readonly<Record<string, string>>, now: number): number | undefined {
+  const raw = md.ttlInSeconds?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const ttl = Number(raw);
+  return Number.isFinite(ttl) ? now + ttl * 1000 : undefined;
+}
+
+function expired(e: Entry, now: number): boolean {
+  return e.expiresAt !== undefined && e.expiresAt <= now;
 }
 
 class Member {
@@ -27,6 +46,10 @@ class Group {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   enqueue(e: Entry): void {
+    const now = Date.now();
+    if (expired(e, now)) return;
+    // A group nobody consumes keeps no expired messages around.
+    if (this.queue.length > 0 && expired(this.queue[0]!, now)) this.dropExpired(now);
     // Keep publish order: a redelivered entry goes back before later ones.
     let i = this.queue.length;
     while (i > 0 && this.queue[i - 1]!.seq > e.seq) i--;
@@ -55,6 +78,12 @@ class Group {
     this.queue.length = 0;
   }
 
+  private dropExpired(now: number): void {
+    let kept = 0;
+    for (const x of this.queue) if (!expired(x, now)) this.queue[kept++] = x;
+    this.queue.length = kept;
+  }
+
   private pickMember(): Member | undefined {
     for (let k = 0; k < this.members.length; k++) {
       const m = this.members[(this.next + k) % this.members.length]!;
@@ -71,6 +100,7 @@ class Group {
       const m = this.pickMember();
       if (!m) return;
       const e = this.queue.shift()!;
+      if (expired(e, Date.now())) continue;
       e.attempts++;
       m.inFlight.start(async () => {
         try {
@@ -105,8 +135,9 @@ export class InMemoryPubSub implements PubSub {
 
   async publish(req: PublishRequest): Promise<void> {
     const seq = ++this.seq;
+    const expiresAt = expiryOf(req.metadata, Date.now());
     const msg: PubsubMessage = { id: String(seq), topic: req.topic, data: req.data, metadata: carriedMetadata(req.metadata), ...(req.contentType ? { contentType: req.contentType } : {}) };
-    for (const g of this.topics.get(req.topic)?.values() ?? []) g.enqueue({ seq, msg, attempts: 0 });
+    for (const g of this.topics.get(req.topic)?.values() ?? []) g.enqueue({ seq, msg, attempts: 0, ...(expiresAt !== undefined ? { expiresAt } : {}) });
   }
 
   async subscribe(req: SubscribeRequest, handler: MessageHandler): Promise<() => Promise<void>> {

@@ -5,7 +5,10 @@
  * handler resolved (mqtt.js handleMessage callback); a rejected message is retried in place with a
  * back-off, since MQTT has no negative ack. mqtt.js handles one incoming publish at a time, so a
  * group's handlers run one at a time (broker order). Topic filters may use + and #.
- * Messages carry no metadata (MQTT 3 has no headers).
+ * Messages carry no metadata (MQTT 3 has no headers). Clients reconnect by themselves every second;
+ * a persistent session brings back what the broker kept for the group (a broker restart keeps it
+ * when the broker persists sessions), and QoS 1 publishes made while disconnected go out after the
+ * reconnect (the caller waits up to 20 s for the broker's PUBACK, then gets an error).
  *
  * Metadata (components-contrib names): url (mqtt://localhost:1883), consumerID, qos (1), retain
  * (false), cleanSession (false), caCert, clientCert, clientKey.
@@ -18,6 +21,9 @@ import { PubsubFeatures, type MessageHandler, type PubSub, type PublishRequest, 
 import { errorMessage, mdBool, mdInt } from '../common/metadata';
 import { InFlight, retryDelayMs, sleep } from '../common/in-flight';
 import { topicMatches } from './topic-filter';
+
+/** How long a publish waits for the broker's acknowledgement (through a reconnect) before failing. */
+const PUBLISH_WAIT_MS = 20_000;
 
 interface LocalSub {
   readonly filter: string;
@@ -123,9 +129,26 @@ export class MqttPubSub implements PubSub {
     if (!this.publisher?.connected) throw new Error('mqtt: not connected');
   }
 
+  /**
+   * Resolves once the broker acknowledged (QoS 1/2). While the broker is away mqtt.js keeps the
+   * message and sends it after reconnecting; the caller waits for that up to PUBLISH_WAIT_MS and
+   * then gets an error (the message may still go out later: at-least-once, never a silent loss).
+   */
   async publish(req: PublishRequest): Promise<void> {
-    if (!this.publisher) throw new Error('mqtt: not initialised');
-    await this.publisher.publishAsync(req.topic, req.data, { qos: this.qos, retain: mdBool(this.component.metadata, 'retain', false) });
+    const publisher = this.publisher;
+    if (!publisher) throw new Error('mqtt: not initialised');
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`mqtt: publish to ${req.topic} not acknowledged by the broker within ${PUBLISH_WAIT_MS / 1000}s${publisher.connected ? '' : ' (not connected; reconnecting)'}`)), PUBLISH_WAIT_MS);
+    });
+    try {
+      await Promise.race([publisher.publishAsync(req.topic, req.data, { qos: this.qos, retain: mdBool(this.component.metadata, 'retain', false) }), bound]);
+    } catch (e) {
+      const msg = errorMessage(e);
+      throw new Error(msg.startsWith('mqtt:') ? msg : `mqtt: publish to ${req.topic} failed: ${msg}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async subscribe(req: SubscribeRequest, handler: MessageHandler): Promise<() => Promise<void>> {

@@ -4,7 +4,8 @@
  * bound to it. Manual acks after the handler resolved; a rejected message is nacked with requeue
  * (after a short back-off) unless requeueInFailure=false. prefetch = maxInFlight. Publishes wait
  * for the broker's confirm. After a lost connection the driver reconnects every `reconnectWait`
- * and resumes every subscription; unacked messages were requeued by the broker.
+ * and resumes every subscription (also when the broker closes a consumer's channel or cancels the
+ * consumer); unacked messages were requeued by the broker.
  *
  * Outrigger's defaults favour no loss: durable true, deletedWhenUnused false, deliveryMode 2
  * (persistent), publisherConfirm true (daprd defaults to non-durable, auto-delete queues).
@@ -30,6 +31,8 @@ interface Subscription {
   channel?: amqp.Channel;
   tag?: string;
   stopped: boolean;
+  /** A resume loop runs (the consumer's channel went away). */
+  resuming: boolean;
 }
 
 function headerString(v: unknown): string {
@@ -43,12 +46,15 @@ export class RabbitMqPubSub implements PubSub {
   private readonly declaredExchanges = new Set<string>();
   private readonly log: Logger;
   private readonly md: Readonly<Record<string, string>>;
+  private readonly reconnectWaitMs: number;
+  private closed = false;
 
   constructor(component: ResolvedComponent, ctx: ComponentContext) {
     this.md = component.metadata;
     this.log = ctx.logger.child(`pubsub.rabbitmq:${component.name}`);
     const url = this.md.connectionString || this.md.host || 'amqp://localhost:5672';
-    this.conn = new RabbitConnection(url, mdDurationMs(this.md, 'reconnectWait', 3000), this.log, () => this.onReconnect());
+    this.reconnectWaitMs = mdDurationMs(this.md, 'reconnectWait', 3000);
+    this.conn = new RabbitConnection(url, this.reconnectWaitMs, this.log, async () => this.declaredExchanges.clear());
   }
 
   async init(): Promise<void> {
@@ -71,8 +77,17 @@ export class RabbitMqPubSub implements PubSub {
     await ch.assertExchange(topic, this.md.exchangeKind || 'fanout', { durable: this.durable, autoDelete: mdBool(this.md, 'deletedWhenUnused', false) });
   }
 
+  /**
+   * Resolves once the broker confirmed the message. While the connection is away it waits up to
+   * 10 s for the reconnect, then fails with the reason; nothing reported as published is lost.
+   */
   async publish(req: PublishRequest): Promise<void> {
-    const ch = await this.conn.publisher(10_000);
+    let ch: amqp.ConfirmChannel;
+    try {
+      ch = await this.conn.publisher(10_000);
+    } catch (e) {
+      throw new Error(`rabbitmq: cannot publish to ${req.topic}: ${errorMessage(e).replace(/^rabbitmq: /, '')}`);
+    }
     if (!this.declaredExchanges.has(req.topic)) {
       await this.declareExchange(ch, req.topic);
       this.declaredExchanges.add(req.topic);
@@ -93,7 +108,7 @@ export class RabbitMqPubSub implements PubSub {
   }
 
   async subscribe(req: SubscribeRequest, handler: MessageHandler): Promise<() => Promise<void>> {
-    const sub: Subscription = { req, handler, inFlight: new InFlight(inFlightLimit(req.maxInFlight)), stopped: false };
+    const sub: Subscription = { req, handler, inFlight: new InFlight(inFlightLimit(req.maxInFlight)), stopped: false, resuming: false };
     await this.conn.ready(10_000);
     await this.consume(sub);
     this.subs.add(sub);
@@ -107,6 +122,7 @@ export class RabbitMqPubSub implements PubSub {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const s of this.subs) s.stopped = true;
     this.subs.clear();
     await this.conn.stop();
@@ -120,6 +136,22 @@ export class RabbitMqPubSub implements PubSub {
   private async consume(sub: Subscription): Promise<void> {
     const ch = await this.conn.channel();
     ch.on('error', () => undefined);
+    // Connection lost, or the broker closed the channel / cancelled the consumer: consume again.
+    ch.on('close', () => {
+      if (sub.channel !== ch) return;
+      sub.channel = undefined;
+      sub.tag = undefined;
+      this.resume(sub);
+    });
+    try {
+      await this.setUpConsumer(sub, ch);
+    } catch (e) {
+      await ch.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async setUpConsumer(sub: Subscription, ch: amqp.Channel): Promise<void> {
     const { req } = sub;
     await ch.prefetch(mdInt(this.md, 'prefetchCount', 0) || sub.inFlight.limit);
     await this.declareExchange(ch, req.topic);
@@ -142,7 +174,11 @@ export class RabbitMqPubSub implements PubSub {
     for (const key of keys) await ch.bindQueue(q.queue, req.topic, key);
     const requeue = mdBool(this.md, 'requeueInFailure', true);
     const ok = await ch.consume(q.queue, (msg) => {
-      if (!msg) return; // consumer cancelled by the broker; the reconnect path resumes it
+      if (!msg) {
+        // Consumer cancelled by the broker (queue deleted, node failover): a fresh channel resumes it.
+        void ch.close().catch(() => undefined);
+        return;
+      }
       sub.inFlight.start(async () => {
         const metadata: Record<string, string> = {};
         for (const [k, v] of Object.entries(msg.properties.headers ?? {})) if (v !== undefined && v !== null) metadata[k] = headerString(v);
@@ -172,16 +208,29 @@ export class RabbitMqPubSub implements PubSub {
     sub.tag = ok.consumerTag;
   }
 
-  private async onReconnect(): Promise<void> {
-    this.declaredExchanges.clear();
-    for (const sub of this.subs) {
-      if (sub.stopped) continue;
-      try {
-        await this.consume(sub);
-      } catch (e) {
-        this.log.warn('resuming subscription failed', { topic: sub.req.topic, error: errorMessage(e) });
+  /**
+   * Consumes again once the connection is back, retrying every reconnectWait until it works or
+   * the subscription stops. What the lost channel had not acknowledged was requeued by the broker.
+   */
+  private resume(sub: Subscription): void {
+    if (sub.resuming || sub.stopped || this.closed) return;
+    sub.resuming = true;
+    void (async () => {
+      while (!sub.stopped && !this.closed) {
+        try {
+          await this.conn.ready(Math.max(this.reconnectWaitMs * 2, 5000));
+          await this.consume(sub);
+          // Stopped while the consumer was being set up: release it.
+          if (sub.stopped || this.closed) await sub.channel?.close().catch(() => undefined);
+          break;
+        } catch (e) {
+          if (sub.stopped || this.closed) break;
+          this.log.warn('resuming subscription failed; retrying', { topic: sub.req.topic, error: errorMessage(e) });
+          await sleep(this.reconnectWaitMs);
+        }
       }
-    }
+      sub.resuming = false;
+    })();
   }
 }
 

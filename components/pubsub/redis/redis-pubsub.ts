@@ -5,6 +5,10 @@
  * A message whose handler rejected, or whose holder died, stays pending and is reclaimed with
  * XAUTOCLAIM once idle for `processingTimeout`, checked every `redeliverInterval`. While a handler
  * runs its entry's idle time is reset so a slow handler is not redelivered to another consumer.
+ * The client reconnects by itself; commands issued while Redis is away wait for the reconnect and
+ * fail after a bounded number of attempts (a publish then rejects: nothing reported as published
+ * is lost). Surviving a Redis restart needs Redis persistence (AOF); a group lost with the data is
+ * created again.
  *
  * Metadata (components-contrib names): redisHost (localhost:6379), redisUsername, redisPassword,
  * redisDB, enableTLS, consumerID, processingTimeout (60s; bare number = ms), redeliverInterval
@@ -79,16 +83,26 @@ export class RedisPubSub implements PubSub {
 
   async publish(req: PublishRequest): Promise<void> {
     const trim = this.maxLen > 0 ? ['MAXLEN', '~', String(this.maxLen)] : [];
-    await this.requireClient().xadd(req.topic, ...trim, '*', ...entryFields(req.data, carriedMetadata(req.metadata)));
+    try {
+      await this.requireClient().xadd(req.topic, ...trim, '*', ...entryFields(req.data, carriedMetadata(req.metadata)));
+    } catch (e) {
+      // Not confirmed (Redis unreachable past the retry bound): the caller may retry.
+      throw new Error(`redis streams: error from publish to ${req.topic}: ${errorMessage(e)}`);
+    }
+  }
+
+  /** Creates the consumer group from id 0 (and the stream) unless it exists. */
+  private async ensureGroup(topic: string, group: string): Promise<void> {
+    try {
+      await this.requireClient().xgroup('CREATE', topic, group, '0', 'MKSTREAM');
+    } catch (e) {
+      if (!errorMessage(e).includes('BUSYGROUP')) throw e;
+    }
   }
 
   async subscribe(req: SubscribeRequest, handler: MessageHandler): Promise<() => Promise<void>> {
     const client = this.requireClient();
-    try {
-      await client.xgroup('CREATE', req.topic, req.consumerGroup, '0', 'MKSTREAM');
-    } catch (e) {
-      if (!errorMessage(e).includes('BUSYGROUP')) throw e;
-    }
+    await this.ensureGroup(req.topic, req.consumerGroup);
     const sub: Subscription = {
       topic: req.topic, group: req.consumerGroup, handler, stopped: false, loops: [], running: new Set(),
       consumer: `${req.consumerGroup}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
@@ -143,6 +157,7 @@ export class RedisPubSub implements PubSub {
       } catch (e) {
         if (sub.stopped) return;
         this.log.warn('reading stream failed', { topic: sub.topic, error: errorMessage(e) });
+        await this.recreateLostGroup(sub, e);
         await sleep(500);
       }
     }
@@ -163,8 +178,23 @@ export class RedisPubSub implements PubSub {
         }
       } catch (e) {
         if (!sub.stopped && !this.closed) this.log.warn('reclaiming pending messages failed', { topic: sub.topic, error: errorMessage(e) });
+        await this.recreateLostGroup(sub, e);
       }
       await sub.inFlight.wait(this.redeliverMs);
+    }
+  }
+
+  /**
+   * A Redis restarted without persistence (or a stream deleted) has lost the group: create it
+   * again so what is published from now on is delivered instead of failing every read.
+   */
+  private async recreateLostGroup(sub: Subscription, e: unknown): Promise<void> {
+    if (sub.stopped || this.closed || !errorMessage(e).includes('NOGROUP')) return;
+    try {
+      await this.ensureGroup(sub.topic, sub.group);
+      this.log.warn('consumer group was missing (Redis lost its data?); created it again', { topic: sub.topic, group: sub.group });
+    } catch {
+      /* next round */
     }
   }
 
