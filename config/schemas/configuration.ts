@@ -8,6 +8,57 @@ import { boolLike, DAPR_V1ALPHA1, durationMs, freeForm, lowerEnum, objectMetaSch
 const action = lowerEnum(['allow', 'deny'] as const);
 const numberAsString = z.union([z.string(), z.number()], { error: 'expected a number or string' }).transform(String);
 
+// --- tracing -------------------------------------------------------------------------------
+
+const OTEL_PROTOCOLS = ['grpc', 'http'] as const;
+
+/** `protocol: grpc | http`, case-insensitive; anything else names itself in the error. */
+const otelProtocol = z.preprocess(
+  (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+  z.enum(OTEL_PROTOCOLS, { error: (iss) => `unknown protocol ${JSON.stringify(iss.input)}: expected "grpc" (OTLP/gRPC) or "http" (OTLP/HTTP)` }),
+);
+
+const otelHeaderList = z.array(z.object({ name: z.string().min(1), value: z.string().optional() }));
+
+/** Dapr writes `headers: "k1=v1,k2=v2"`; the list form `[{name, value}]` is accepted too. */
+const otelHeaders = z.union([
+  z.string().transform((raw, ctx) => {
+    const out: Array<{ name: string; value: string }> = [];
+    for (const pair of raw.split(',')) {
+      if (pair.trim() === '') continue;
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? '' : pair.slice(0, eq).trim();
+      if (name === '') {
+        ctx.addIssue({ code: 'custom', message: `invalid header ${JSON.stringify(pair.trim())}: expected name=value pairs separated by commas`, input: raw });
+        return z.NEVER;
+      }
+      out.push({ name, value: pair.slice(eq + 1).trim() });
+    }
+    return out;
+  }),
+  otelHeaderList,
+], { error: 'expected "name=value,..." or a list of {name, value}' });
+
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** gRPC metadata keys (grpc-js lower-cases them); `-bin` keys carry binary values, `grpc-` is reserved. */
+const GRPC_METADATA_KEY = /^[0-9A-Za-z_.-]+$/;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+function checkOtelHeaders(otel: { protocol?: 'grpc' | 'http' | undefined; headers?: Array<{ name: string; value?: string | undefined }> | undefined }, ctx: z.RefinementCtx): void {
+  (otel.headers ?? []).forEach((h, i) => {
+    const bad = (field: 'name' | 'value', message: string): void => ctx.addIssue({ code: 'custom', path: ['headers', i, field], message, input: h[field] });
+    if (otel.protocol === 'grpc') {
+      if (!GRPC_METADATA_KEY.test(h.name) || /-bin$/i.test(h.name) || /^grpc-/i.test(h.name)) {
+        bad('name', `invalid gRPC metadata key ${JSON.stringify(h.name)}: use letters, digits, "_", "-" or ".", not ending in "-bin" nor starting with "grpc-"`);
+      }
+      if (!PRINTABLE_ASCII.test(h.value ?? '')) bad('value', 'gRPC metadata values must be printable ASCII');
+    } else {
+      if (!HTTP_TOKEN.test(h.name)) bad('name', `invalid HTTP header name ${JSON.stringify(h.name)}`);
+      if (/[\r\n\0]/.test(h.value ?? '')) bad('value', 'header values must not contain CR, LF or NUL');
+    }
+  });
+}
+
 const tracingSchema = z.object({
   /** "1" samples everything, "0" nothing; kept as written (Dapr parses it as a float). */
   samplingRate: numberAsString.optional(),
@@ -16,12 +67,15 @@ const tracingSchema = z.object({
   otel: z
     .object({
       endpointAddress: z.string().optional(),
+      /** Absent = secure (TLS), as Dapr defaults, unless endpointAddress says http://. */
       isSecure: boolLike.optional(),
-      protocol: lowerEnum(['grpc', 'http'] as const).optional(),
-      headers: z.array(z.object({ name: z.string(), value: z.string().optional() })).optional(),
+      protocol: otelProtocol.optional(),
+      /** Sent as HTTP headers (http) or gRPC metadata (grpc) on every export. */
+      headers: otelHeaders.optional(),
       /** Milliseconds. */
       timeout: durationMs.optional(),
     })
+    .superRefine(checkOtelHeaders)
     .optional(),
 });
 

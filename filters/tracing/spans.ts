@@ -4,8 +4,7 @@
  * start a trace), get the traceparent to send on, and end with a status. Unsampled work costs two
  * id slices and no SDK call, like the telemetry filter.
  */
-import { SpanStatusCode } from '@opentelemetry/api';
-import { SpanKind, decideSampled, type Attributes, type Tracing } from './tracer';
+import { SpanKind, SpanStatusCode, decideSampled, type Attributes, type Tracing } from './tracer';
 import { formatTraceparent, newSpanId, newTraceId, parseTraceparent } from './trace-context';
 
 export interface WorkSpan {

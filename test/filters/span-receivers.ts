@@ -1,4 +1,7 @@
-/** Local span receivers: a real node:http server taking OTLP/HTTP JSON or Zipkin v2 JSON. */
+/**
+ * Local span receivers: a real node:http server taking OTLP/HTTP JSON or Zipkin v2 JSON. (OTLP over
+ * gRPC: otlp-grpc-receiver.ts, which reuses parseOtlp.)
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -33,14 +36,15 @@ function attrValue(v: AnyValue): string | number | boolean {
   return v.doubleValue ?? '';
 }
 
-interface OtlpBody {
+/** An OTLP ExportTraceServiceRequest as JSON (ids hex, or base64 as protobufjs toObject writes bytes). */
+export interface OtlpBody {
   resourceSpans?: Array<{
     resource?: { attributes?: Array<{ key: string; value: AnyValue }> };
     scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: Array<{ key: string; value: AnyValue }> }> }>;
   }>;
 }
 
-function parseOtlp(body: OtlpBody): ReceivedSpan[] {
+export function parseOtlp(body: OtlpBody): ReceivedSpan[] {
   const out: ReceivedSpan[] = [];
   for (const rs of body.resourceSpans ?? []) {
     const service = String(attrValue(rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value ?? {}));
