@@ -135,6 +135,9 @@ export class SqlitePubSub implements PubSub {
   async subscribe(req: SubscribeRequest, handler: MessageHandler): Promise<() => Promise<void>> {
     const store = this.requireStore();
     store.ensureGroup(req.topic, req.consumerGroup);
+    // Messages a crashed process on this machine was holding are free for the new subscriber now,
+    // not at the next heartbeat.
+    this.reclaimDeadOwners();
     const sub: Subscription = { topic: req.topic, group: req.consumerGroup, handler, inFlight: new InFlight(inFlightLimit(req.maxInFlight)), stopped: false };
     const wake = (topic: string): void => {
       if (topic === sub.topic) sub.inFlight.wake();
