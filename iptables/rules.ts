@@ -1,7 +1,9 @@
 /**
- * The nat rules of transparent (iptables) sidecar mode, as data. Everything Outrigger adds lives in
- * its own chains, reached by exactly one jump from PREROUTING and one from OUTPUT, so cleanup is
- * exact: delete those two jumps, flush and delete the chains, touch nothing else.
+ * The nat rules of transparent (iptables) sidecar mode, as data, for IPv4 (iptables) and IPv6
+ * (ip6tables). Everything Outrigger adds lives in its own chains, reached by exactly one jump from
+ * PREROUTING and one from OUTPUT, so cleanup is exact: delete those two jumps, flush and delete the
+ * chains, touch nothing else. Both families get the same chains and rules; only the loopback
+ * address and the excluded ranges differ.
  *
  *   PREROUTING -p tcp -> OUTRIGGER_INBOUND:  RETURN for excluded ports (user's + the sidecar's own
  *                                             + both capture ports), else -> OUTRIGGER_IN_REDIRECT
@@ -9,7 +11,11 @@
  *   OUTPUT -p tcp -> OUTRIGGER_OUTPUT:        RETURN for the proxy's own uid/gid (loop prevention),
  *                                             loopback, excluded ports and CIDRs, else -> OUTRIGGER_REDIRECT
  *   OUTRIGGER_REDIRECT:                       REDIRECT to the outbound capture port
+ *
+ * REDIRECT sends locally generated IPv4 to 127.0.0.1 and IPv6 to ::1, so the sidecar's outbound
+ * capture listener accepts on both (proxy/capture/transparent.ts).
  */
+import { isIPv4, isIPv6 } from 'node:net';
 
 export const CHAINS = {
   inbound: 'OUTRIGGER_INBOUND',
@@ -19,6 +25,8 @@ export const CHAINS = {
 } as const;
 
 export const ALL_CHAINS: readonly string[] = [CHAINS.inbound, CHAINS.inboundRedirect, CHAINS.output, CHAINS.redirect];
+
+export type IpFamily = 4 | 6;
 
 export interface CaptureRuleOptions {
   readonly inboundCapturePort: number;
@@ -30,12 +38,14 @@ export interface CaptureRuleOptions {
   readonly excludeInboundPorts: readonly number[];
   /** Outbound destination ports left alone (e.g. server-first protocols such as MySQL 3306). */
   readonly excludeOutboundPorts: readonly number[];
-  /** Outbound destination CIDRs left alone. */
+  /** Outbound destination addresses/CIDRs left alone, either family (each goes to its own table). */
   readonly excludeOutboundCidrs: readonly string[];
   /** The sidecar's own listening ports (Dapr HTTP/gRPC API, internal, metrics): never captured inbound. */
   readonly sidecarPorts: readonly number[];
   /** false: install only the outbound half. */
   readonly captureInbound: boolean;
+  /** false: IPv4 only (no ip6tables rules). */
+  readonly captureIpv6: boolean;
 }
 
 /** One rule: the table and the arguments after `iptables -t <table>`. */
@@ -48,13 +58,24 @@ export type RuleIssue = { readonly field: string; readonly message: string };
 
 const PORT_MIN = 1;
 const PORT_MAX = 65535;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d|[12]\d|3[0-2]))?$/;
+
+/** The family of an address or CIDR ("10.0.0.0/8", "fd00::/8", "::1"), or undefined if it is neither. */
+export function cidrFamily(cidr: string): IpFamily | undefined {
+  const slash = cidr.indexOf('/');
+  const addr = slash < 0 ? cidr : cidr.slice(0, slash);
+  const prefix = slash < 0 ? undefined : cidr.slice(slash + 1);
+  const family: IpFamily | undefined = isIPv4(addr) ? 4 : isIPv6(addr) ? 6 : undefined;
+  if (family === undefined) return undefined;
+  if (prefix === undefined) return family;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) return undefined;
+  return family;
+}
 
 /** Checks options before anything is installed; returns every problem, not just the first. */
 export function validateRuleOptions(o: CaptureRuleOptions): RuleIssue[] {
   const issues: RuleIssue[] = [];
-  const port = (field: string, p: number, allowZero = false): void => {
-    if (!Number.isInteger(p) || p < (allowZero ? 0 : PORT_MIN) || p > PORT_MAX) issues.push({ field, message: `${p} is not a port 1-65535` });
+  const port = (field: string, p: number): void => {
+    if (!Number.isInteger(p) || p < PORT_MIN || p > PORT_MAX) issues.push({ field, message: `${p} is not a port 1-65535` });
   };
   port('--inbound-capture-port', o.inboundCapturePort);
   port('--outbound-capture-port', o.outboundCapturePort);
@@ -67,16 +88,20 @@ export function validateRuleOptions(o: CaptureRuleOptions): RuleIssue[] {
   }
   for (const id of [...o.proxyUids, ...o.proxyGids]) if (!Number.isInteger(id) || id < 0) issues.push({ field: '--proxy-uid', message: `${id} is not a uid/gid` });
   for (const c of o.excludeOutboundCidrs) {
-    const m = CIDR.exec(c);
-    if (!m || [m[1], m[2], m[3], m[4]].some((b) => Number(b) > 255)) issues.push({ field: '--exclude-outbound-ip-ranges', message: `"${c}" is not an IPv4 address or CIDR` });
+    if (cidrFamily(c) === undefined) issues.push({ field: '--exclude-outbound-ip-ranges', message: `"${c}" is not an IPv4 or IPv6 address or CIDR` });
   }
   return issues;
 }
 
 const unique = (ports: readonly number[]): number[] => [...new Set(ports)].sort((a, b) => a - b);
 
-/** The rules to install, in order (chains are created first, see restoreScript). */
-export function captureRules(o: CaptureRuleOptions): Rule[] {
+/** The families rules are installed for. */
+export function familiesFor(o: CaptureRuleOptions): IpFamily[] {
+  return o.captureIpv6 ? [4, 6] : [4];
+}
+
+/** The rules to install for one family, in order (chains are created first, see restoreScript). */
+export function captureRules(o: CaptureRuleOptions, family: IpFamily = 4): Rule[] {
   const r: string[][] = [];
   const tcp = ['-p', 'tcp'];
   r.push(['-A', CHAINS.redirect, ...tcp, '-j', 'REDIRECT', '--to-ports', String(o.outboundCapturePort)]);
@@ -92,8 +117,8 @@ export function captureRules(o: CaptureRuleOptions): Rule[] {
   for (const gid of unique(o.proxyGids)) r.push(['-A', CHAINS.output, '-m', 'owner', '--gid-owner', String(gid), '-j', 'RETURN']);
   // The app talking to itself or to its sidecar's API over loopback is never captured.
   r.push(['-A', CHAINS.output, '-o', 'lo', '-j', 'RETURN']);
-  r.push(['-A', CHAINS.output, '-d', '127.0.0.1/32', '-j', 'RETURN']);
-  for (const c of o.excludeOutboundCidrs) r.push(['-A', CHAINS.output, '-d', c, '-j', 'RETURN']);
+  r.push(['-A', CHAINS.output, '-d', family === 4 ? '127.0.0.1/32' : '::1/128', '-j', 'RETURN']);
+  for (const c of o.excludeOutboundCidrs) if (cidrFamily(c) === family) r.push(['-A', CHAINS.output, '-d', c, '-j', 'RETURN']);
   for (const p of unique(o.excludeOutboundPorts)) r.push(['-A', CHAINS.output, ...tcp, '--dport', String(p), '-j', 'RETURN']);
   r.push(['-A', CHAINS.output, ...tcp, '-j', CHAINS.redirect]);
   r.push(['-A', 'OUTPUT', ...tcp, '-j', CHAINS.output]);
@@ -105,17 +130,17 @@ export function chainsFor(o: CaptureRuleOptions): string[] {
   return o.captureInbound ? [...ALL_CHAINS] : [CHAINS.output, CHAINS.redirect];
 }
 
-/** An `iptables-restore --noflush` script installing everything atomically (one commit). */
-export function restoreScript(o: CaptureRuleOptions): string {
-  const lines = ['*nat', ...chainsFor(o).map((c) => `:${c} - [0:0]`), ...captureRules(o).map((rule) => rule.args.join(' ')), 'COMMIT', ''];
+/** An `iptables-restore --noflush` (or ip6tables-restore) script installing one family atomically. */
+export function restoreScript(o: CaptureRuleOptions, family: IpFamily = 4): string {
+  const lines = ['*nat', ...chainsFor(o).map((c) => `:${c} - [0:0]`), ...captureRules(o, family).map((rule) => rule.args.join(' ')), 'COMMIT', ''];
   return lines.join('\n');
 }
 
-/** Human-readable commands equivalent to restoreScript (what --dry-run prints). */
-export function ruleCommands(o: CaptureRuleOptions, binary = 'iptables'): string[] {
+/** Human-readable commands for one family equivalent to restoreScript (what --dry-run prints). */
+export function ruleCommands(o: CaptureRuleOptions, binary = 'iptables', family: IpFamily = 4): string[] {
   return [
     ...chainsFor(o).map((c) => `${binary} -t nat -N ${c}`),
-    ...captureRules(o).map((rule) => `${binary} -t ${rule.table} ${rule.args.join(' ')}`),
+    ...captureRules(o, family).map((rule) => `${binary} -t ${rule.table} ${rule.args.join(' ')}`),
   ];
 }
 
@@ -124,3 +149,12 @@ export const JUMPS: readonly (readonly string[])[] = [
   ['PREROUTING', '-p', 'tcp', '-j', CHAINS.inbound],
   ['OUTPUT', '-p', 'tcp', '-j', CHAINS.output],
 ];
+
+/** The commands cleanup runs for one family (what `--cleanup --dry-run` prints). */
+export function cleanupCommands(binary: string): string[] {
+  return [
+    ...JUMPS.map((j) => `${binary} -t nat -D ${j.join(' ')}`),
+    ...ALL_CHAINS.map((c) => `${binary} -t nat -F ${c}`),
+    ...ALL_CHAINS.map((c) => `${binary} -t nat -X ${c}`),
+  ];
+}

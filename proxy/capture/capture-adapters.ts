@@ -2,12 +2,16 @@
  * How captured traffic reaches the sidecar. Two wirings, same behaviour:
  *  - in process (the sidecar owns the capture listeners): `dispatchInvoke` rewrites the exchange to
  *    the invoke API form and hands it to the Dapr HTTP dispatch (route -> filter chain -> invoke);
- *    `inboundChainDispatch` runs the inbound chain (-> app channel) directly.
+ *    `inboundChainDispatch` runs the inbound chain (-> app channel) directly, `inboundH2Dispatch`
+ *    runs the same inbound filters on captured h2c/gRPC streams (-> the app over HTTP/2); `grpcServerInvoke`
+ *    hands a captured gRPC stream to the sidecar's gRPC API server with `dapr-app-id` set, so it
+ *    takes the gRPC proxy path (API filters -> proxy -> peer sidecar over mTLS).
  *  - out of process, next to an unmodified sidecar: `loopbackInvoke` relays to the sidecar's Dapr
  *    HTTP API (/v1.0/invoke/<app>/method/...), `loopbackInbound` to its internal listener (plain
  *    only: with mTLS on, the internal listener needs a workload certificate, so use in-process).
  */
-import type { Exchange } from '../contracts';
+import type http2 from 'node:http2';
+import type { Exchange, HttpFilter } from '../contracts';
 import type { FilterChain } from '../filter-chain';
 import { normalisePath } from '../path';
 import { sendLocalReply } from '../local-reply';
@@ -16,6 +20,8 @@ import { relay } from '../upstream/relay';
 import type { UpstreamPools } from '../upstream/pools';
 import { Errors } from '../../errors/codes';
 import type { Resolver } from '../../discovery/contract';
+import type { Logger } from '../../observability/logger';
+import type { InboundH2Handler } from './inbound-h2';
 
 /** The invoke API path for a captured request (path already normalised, starts with "/"). */
 export function invokePath(appId: string, path: string): string {
@@ -32,6 +38,19 @@ export function dispatchInvoke(dispatch: (ex: Exchange) => void, apiToken?: stri
   };
 }
 
+/**
+ * In process: the sidecar's Dapr gRPC API server (proxy/grpc/grpc-api-server.ts). The stream is
+ * served exactly as if the app had called the sidecar's gRPC port with `dapr-app-id` metadata.
+ */
+export function grpcServerInvoke(server: http2.Http2Server, apiToken?: string): (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, appId: string) => void {
+  return (req, res, appId) => {
+    req.headers['dapr-app-id'] = appId;
+    // The app did not (and cannot) send the token: captured traffic is the app's own.
+    if (apiToken) req.headers['dapr-api-token'] = apiToken;
+    server.emit('request', req, res);
+  };
+}
+
 /** In process: the inbound chain of the sidecar (runtime/internal-dispatch.ts appTerminal at its end). */
 export function inboundChainDispatch(appId: string, chain: () => FilterChain): (ex: Exchange) => void {
   return (ex) => {
@@ -43,6 +62,25 @@ export function inboundChainDispatch(appId: string, chain: () => FilterChain): (
     // Not a sidecar: an outside caller without identity (access control applies its default).
     chain().run(ex);
   };
+}
+
+/** The sidecar options inbound h2c/gRPC handling needs. */
+export interface InboundH2Options {
+  readonly appId: string;
+  readonly appApiToken?: string;
+}
+
+/**
+ * In process: captured inbound h2c/gRPC through the sidecar's inbound filters (runtime/chains.ts
+ * `inboundFilters`, the list the internal listener runs for gRPC from peer sidecars), then to the
+ * app. Loaded on use: only transparent mode needs it.
+ */
+export function inboundH2Dispatch(opts: InboundH2Options, filters: readonly HttpFilter[], logger: Logger, appHealthy?: () => boolean): InboundH2Handler {
+  const { createInboundH2Handler } = require('./inbound-h2') as typeof import('./inbound-h2');
+  return createInboundH2Handler({
+    appId: opts.appId, filters, logger: logger.child('capture-in'),
+    ...(opts.appApiToken ? { appApiToken: opts.appApiToken } : {}), ...(appHealthy ? { appHealthy } : {}),
+  });
 }
 
 /** Out of process: relay to the sidecar's Dapr HTTP API. */

@@ -3,7 +3,9 @@
  * entry (what getsockopt(SO_ORIGINAL_DST) reads); Node cannot call that getsockopt, so we read the
  * same entry from /proc/net/nf_conntrack (per network namespace, no native addon): the entry whose
  * reply tuple is (our local address:port -> the client's address:port) has the original
- * destination in its original tuple.
+ * destination in its original tuple. Both families: IPv6 connections (what IP6T_SO_ORIGINAL_DST
+ * would return) are the "ipv6" lines, with addresses printed as 8 four-digit groups, so addresses
+ * are compared in that canonical form.
  */
 import { readFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';

@@ -6,17 +6,14 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLab, labUnavailable, waitForLine, PROXY_GID, type Lab, type Pod } from './netns';
+import { createLab, labUnavailable, waitForLine, type Lab } from './netns';
+import { CAPTURE_ARGS, FIX, INTERNAL, iptablesIn, natPackets, sidecarConfig, startSidecarPod, staticApps, type PodSidecar } from './sidecar-pods';
 
-const DIST = path.resolve(__dirname, '../..');
-const CLI = path.join(DIST, 'cli/main.js');
-const FIX = path.join(__dirname, 'fixtures');
 const APP_PORT = 3000;
 const TCP_PORT = 7000;
-const INTERNAL = 50002;
 
 const why = labUnavailable();
 const ci = process.env.CI === 'true';
@@ -24,30 +21,7 @@ const skip = why !== undefined && !ci ? why : false;
 
 let lab: Lab | undefined;
 let work = '';
-
-function sidecarConfig(dir: string, name: string, extra: string): string {
-  const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(file, `apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: ${name}\nspec:\n  tracing:\n    samplingRate: "1"\n${extra}`);
-  return file;
-}
-
-function iptablesIn(pod: Pod, args: readonly string[]): { code: number; stdout: string; stderr: string } {
-  const js = `require(${JSON.stringify(path.join(DIST, 'cli/iptables-command.js'))}).runIptables(${JSON.stringify(args)}).then((c) => process.exit(c))`;
-  return lab!.run(pod, [process.execPath, '-e', js]);
-}
-
-async function startPod(pod: Pod, appId: string, config: string, appPort: number | undefined): Promise<void> {
-  const l = lab!;
-  // One data directory for both pods: their sidecars share the local CA, so mTLS identities verify
-  // (access control acts on verified identities, as daprd's does).
-  const data = path.join(work, 'shared-data');
-  const resources = path.join(work, appId, 'resources');
-  mkdirSync(resources, { recursive: true });
-  const sidecar = l.start(pod, CLI, ['sidecar', '--app-id', appId, '--dapr-http-port', '3500', '--dapr-grpc-port', '50001', '--dapr-internal-grpc-port', String(INTERNAL), '--metrics-port', '9090', '--enable-metrics=false', '--config', config, '--resources-path', resources, '--data-dir', data, '--enable-mtls', '--outbound-capture-port', '15001', '--inbound-capture-port', '15006', ...(appPort ? ['--app-port', String(appPort)] : [])], { proxy: true });
-  await waitForLine(sidecar, /sidecar ready/, 20_000);
-  const r = iptablesIn(pod, ['--proxy-gid', String(PROXY_GID), '--inbound-capture-port', '15006', '--outbound-capture-port', '15001', '--exclude-inbound-ports', '22']);
-  assert.equal(r.code, 0, `iptables install failed: ${r.stderr}`);
-}
+let podA: PodSidecar | undefined;
 
 function client(args: readonly string[], proxy = false): Record<string, unknown> {
   const r = lab!.run(lab!.a, [process.execPath, path.join(FIX, 'client-app.js'), ...args], { proxy });
@@ -65,15 +39,20 @@ before(async () => {
   const app = lab.start(b, path.join(FIX, 'orders-app.js'), [String(APP_PORT), String(TCP_PORT)]);
   await waitForLine(app, /APP READY/, 10_000);
   const acl = '  accessControl:\n    defaultAction: allow\n    trustDomain: public\n    policies:\n      - appId: checkout\n        defaultAction: allow\n        namespace: default\n        operations:\n          - name: /admin/*\n            httpVerb: ["*"]\n            action: deny\n';
-  const nrB = `  nameResolution:\n    component: static\n    configuration:\n      apps:\n        checkout: ["${a.ip}:${INTERNAL}"]\n`;
-  const nrA = `  nameResolution:\n    component: static\n    configuration:\n      apps:\n        orders: ["${b.ip}:${INTERNAL}"]\n`;
-  await startPod(b, 'orders', sidecarConfig(work, 'orders-config', acl + nrB), APP_PORT);
-  await startPod(a, 'checkout', sidecarConfig(work, 'checkout-config', nrA), undefined);
+  await startSidecarPod(lab, work, b, 'orders', sidecarConfig(work, 'orders-config', acl + staticApps({ checkout: `${a.ip}:${INTERNAL}` })), ['--app-port', String(APP_PORT)]);
+  podA = await startSidecarPod(lab, work, a, 'checkout', sidecarConfig(work, 'checkout-config', staticApps({ orders: `${b.ip}:${INTERNAL}` })), []);
 });
 
 after(() => {
   lab?.cleanup();
   if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('the sidecar says at start-up what it captures: ports, families and protocols', { skip }, () => {
+  const line = podA!.captureLine;
+  assert.match(line, /outbound on 127\.0\.0\.1:15001 and \[::1\]:15001 \(IPv4\+IPv6\)/);
+  assert.match(line, /HTTP\/1\.1 routed by Host and gRPC \(h2c\) by :authority/);
+  assert.match(line, /inbound on \[::\]:15006 \(IPv4\+IPv6\)/);
 });
 
 test('an unmodified app calling http://orders/... reaches orders through both sidecars', { skip }, () => {
@@ -127,14 +106,61 @@ test('access control of orders applies to captured traffic', { skip }, () => {
   assert.equal(r.status, 403, JSON.stringify(r));
 });
 
+test('exclusions: the proxy gid, excluded ports and excluded ranges are not captured', { skip }, () => {
+  const l = lab!;
+  const outA = (): number => natPackets(l, l.a, 'iptables', 'OUTRIGGER_REDIRECT');
+  const inB = (): number => natPackets(l, l.b, 'iptables', 'OUTRIGGER_IN_REDIRECT');
+  const echo = (proxy = false): void => {
+    const r = client(['tcp', `${l.b.ip}:${TCP_PORT}`], proxy);
+    assert.equal(r.data, 'echo:PING raw bytes\n', JSON.stringify(r));
+  };
+  const install = (pod: typeof l.a, extra: readonly string[]): void => {
+    const r = iptablesIn(l, pod, [...CAPTURE_ARGS, ...extra]);
+    assert.equal(r.code, 0, r.stderr);
+  };
+  // Baseline: the app's connection is captured on both sides.
+  let a0 = outA();
+  let b0 = inB();
+  echo();
+  assert.ok(outA() > a0 && inB() > b0, 'baseline connection was not captured');
+  // The proxy's own group is never captured outbound.
+  a0 = outA();
+  echo(true);
+  assert.equal(outA(), a0, 'traffic of the proxy gid was captured');
+  // Excluded outbound port (pod A) and excluded inbound port (pod B).
+  install(l.a, ['--exclude-outbound-ports', String(TCP_PORT)]);
+  install(l.b, ['--exclude-inbound-ports', `22,${TCP_PORT}`]);
+  a0 = outA();
+  b0 = inB();
+  echo();
+  assert.equal(outA(), a0, 'an excluded outbound port was captured');
+  assert.equal(inB(), b0, 'an excluded inbound port was captured');
+  // Excluded outbound range.
+  install(l.a, ['--exclude-outbound-ip-ranges', `${l.b.ip}/32`]);
+  a0 = outA();
+  echo();
+  assert.equal(outA(), a0, 'an excluded outbound range was captured');
+  // Back to the standard rules: mesh routing works again.
+  install(l.a, []);
+  install(l.b, []);
+  const r = client(['http', 'http://orders/after-exclusions']);
+  assert.equal(r.status, 200, JSON.stringify(r));
+  assert.equal((JSON.parse(String(r.body)) as { headers: Record<string, string> }).headers['dapr-caller-app-id'], 'checkout');
+});
+
 test('--cleanup removes exactly the OUTRIGGER chains', { skip }, () => {
   const l = lab!;
   const before = l.run(l.a, ['iptables-save', '-t', 'nat']).stdout;
   assert.match(before, /OUTRIGGER_OUTPUT/);
   l.run(l.a, ['iptables', '-t', 'nat', '-A', 'OUTPUT', '-p', 'udp', '-j', 'RETURN']); // someone else's rule
-  const r = iptablesIn(l.a, ['--cleanup']);
+  const r = iptablesIn(l, l.a, ['--cleanup']);
   assert.equal(r.code, 0, r.stderr);
   const afterText = l.run(l.a, ['iptables-save', '-t', 'nat']).stdout;
   assert.doesNotMatch(afterText, /OUTRIGGER/);
   assert.match(afterText, /-A OUTPUT -p udp -j RETURN/);
+  // Idempotent: a second cleanup finds nothing to remove and still succeeds.
+  const again = iptablesIn(l, l.a, ['--cleanup']);
+  assert.equal(again.code, 0, again.stderr);
+  const rules = (text: string): string => text.replace(/^#.*\n/gm, '').replace(/\[\d+:\d+\]/g, '');
+  assert.equal(rules(l.run(l.a, ['iptables-save', '-t', 'nat']).stdout), rules(afterText));
 });

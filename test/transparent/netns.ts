@@ -11,6 +11,8 @@ export const PROXY_GID = 1337;
 export interface Pod {
   readonly ns: string;
   readonly ip: string;
+  /** The pod's IPv6 address on the veth (createLab({ ipv6: true }) only). */
+  readonly ip6?: string;
 }
 
 export interface Lab {
@@ -37,17 +39,29 @@ function must(argv: readonly string[]): void {
 /** Why this machine cannot run the lab, or undefined when it can. */
 export function labUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root';
-  for (const bin of ['ip', 'iptables', 'iptables-restore', 'setpriv']) {
+  for (const bin of ['ip', 'iptables', 'iptables-restore', 'ip6tables', 'ip6tables-restore', 'setpriv']) {
     if (sh(['sh', '-c', `command -v ${bin}`]).code !== 0) return `${bin} is not installed`;
   }
   return undefined;
 }
 
-export function createLab(): Lab {
+export interface LabOptions {
+  /** Also give each pod an IPv6 (ULA) address on the veth, without duplicate address detection. */
+  readonly ipv6?: boolean;
+}
+
+/** A pod's IPv6 address; throws for a lab created without `ipv6`. */
+export function ipv6Of(pod: Pod): string {
+  if (!pod.ip6) throw new Error(`pod ${pod.ns} has no IPv6 address (createLab({ ipv6: true }))`);
+  return pod.ip6;
+}
+
+export function createLab(opts: LabOptions = {}): Lab {
   const id = `${process.pid % 100000}`;
   const subnet = `10.77.${(process.pid % 250) + 1}`;
-  const a: Pod = { ns: `orta${id}`, ip: `${subnet}.1` };
-  const b: Pod = { ns: `ortb${id}`, ip: `${subnet}.2` };
+  const subnet6 = `fd77:${(process.pid % 0xffff).toString(16)}::`;
+  const a: Pod = { ns: `orta${id}`, ip: `${subnet}.1`, ...(opts.ipv6 ? { ip6: `${subnet6}1` } : {}) };
+  const b: Pod = { ns: `ortb${id}`, ip: `${subnet}.2`, ...(opts.ipv6 ? { ip6: `${subnet6}2` } : {}) };
   const children = new Set<ChildProcess>();
   const lab: Lab = {
     a, b,
@@ -87,6 +101,8 @@ export function createLab(): Lab {
     for (const [p, dev] of [[a, `orva${id}`], [b, `orvb${id}`]] as const) {
       must(['ip', 'netns', 'exec', p.ns, 'ip', 'link', 'set', 'lo', 'up']);
       must(['ip', 'netns', 'exec', p.ns, 'ip', 'addr', 'add', `${p.ip}/24`, 'dev', dev]);
+      // nodad: the address is usable at once (no duplicate address detection wait).
+      if (p.ip6) must(['ip', 'netns', 'exec', p.ns, 'ip', '-6', 'addr', 'add', `${p.ip6}/64`, 'dev', dev, 'nodad']);
       must(['ip', 'netns', 'exec', p.ns, 'ip', 'link', 'set', dev, 'up']);
     }
   } catch (err) {
