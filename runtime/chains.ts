@@ -6,7 +6,8 @@
  *   inbound   : telemetry ▶ access control ▶ appHttpPipeline middleware ▶ (app-channel terminal)
  *
  * plus the router's ApiFilter (HTTP allow/deny lists: disallowed routes are not registered), the
- * resiliency engine (exported for the building blocks' component targets), outlier detection
+ * resiliency engine, the component-call filters (resiliency + metrics on every component call,
+ * see runtime/component-calls), outlier detection
  * and statistics for invocation, and close() to flush spans. Matchers and policies are compiled
  * here, never per request.
  */
@@ -31,6 +32,7 @@ import { createTelemetryFilter } from '../filters/telemetry/telemetry-filter';
 import { ResiliencyEngine } from '../filters/resiliency/engine';
 import type { RetryBudgetOptions } from '../filters/resiliency/retry-budget';
 import { DEFAULT_OUTLIER, OutlierDetector, type OutlierOptions } from '../proxy/upstream/outlier-detector';
+import { ComponentCallFilters } from './component-calls/component-call-filters';
 
 export interface ChainContext {
   readonly appId: string;
@@ -68,6 +70,8 @@ export interface Chains {
   readonly outlier: OutlierDetector;
   readonly stats: FilterStats;
   readonly tracing: Tracing;
+  /** Component calls (outbound and inbound): resiliency + component metrics. Hand to `components.useCallFilters()`. */
+  readonly componentCalls: ComponentCallFilters;
   /** Hand to DefaultInvocationService and createHttpInvokeHandler as `resilience: () => chains.invoke`. */
   readonly invoke: InvokeResilience;
   /** Configuration problems found while building (already logged). */
@@ -79,7 +83,7 @@ export interface Chains {
 export function buildChains(ctx: ChainContext): Chains {
   const log = ctx.logger;
   const spec = ctx.configuration?.spec;
-  const stats = new FilterStats(ctx.metrics, spec?.metrics?.latencyDistributionBuckets);
+  const stats = new FilterStats(ctx.metrics, spec?.metrics?.latencyDistributionBuckets, ctx.namespace);
   if (ctx.appHealthy) stats.watchAppHealth(ctx.appHealthy);
   const tracing = createTracing(spec?.tracing, ctx.appId, log.child('tracing'));
   const apiFilter = createApiFilter(spec?.api);
@@ -121,6 +125,7 @@ export function buildChains(ctx: ChainContext): Chains {
 
   return {
     apiHttpFilters, grpcFilters, inboundFilters, apiFilter, resiliency, outlier, stats, tracing,
+    componentCalls: new ComponentCallFilters({ resiliency, stats }),
     invoke: { engine: resiliency, outlier, stats },
     problems,
     close: () => tracing.close(),

@@ -10,6 +10,8 @@ import type { ComponentResource } from '../config/schemas/component';
 import type { Loaded } from '../config/schemas/common';
 import { resolveComponentMetadata } from '../config/component-metadata';
 import { formatIssue } from '../config/issues';
+import { decorateComponent } from './component-calls/decorate';
+import type { ComponentCallFilters } from './component-calls/component-call-filters';
 
 export interface ComponentStatus {
   readonly name: string;
@@ -45,9 +47,26 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export class ComponentHost {
   private readonly byName = new Map<string, ComponentStatus>();
   private readonly driverIndex = new Map<string, ComponentDriver>();
+  /** Successful initialisations per component name (dapr_runtime_component_init_total). */
+  private readonly inits = new Map<string, number>();
+  private calls: ComponentCallFilters | undefined;
 
   constructor(private readonly opts: ComponentHostOptions) {
     for (const d of opts.drivers) for (const t of d.types) this.driverIndex.set(t, d);
+  }
+
+  /**
+   * Sends every component call (already loaded components included) through these filters:
+   * resiliency policies and component metrics (runtime/component-calls).
+   */
+  useCallFilters(filters: ComponentCallFilters): void {
+    this.calls = filters;
+    filters.watchInits(() => this.initCounts());
+  }
+
+  /** [component, successful initialisations] pairs, for the metrics. */
+  initCounts(): Array<[string, number]> {
+    return [...this.inits];
   }
 
   private metadataContext() {
@@ -86,6 +105,8 @@ export class ComponentHost {
     } catch (err) {
       return fail((err as Error).message);
     }
+    this.inits.set(name, (this.inits.get(name) ?? 0) + 1);
+    instance = decorateComponent(instance, name, block, () => this.calls);
     const previous = this.byName.get(name);
     const status: ComponentStatus = { ...base, instance, resolved };
     this.byName.set(name, status);

@@ -5,6 +5,8 @@
  * budget, circuit breaker): request bodies up to RETRY_BUFFER_LIMIT (declared Content-Length) are
  * buffered so they can be replayed; chunked or larger bodies are sent once (no retries). Each
  * attempt to another sidecar re-picks an instance, skipping instances ejected by outlier detection.
+ * Without a Resiliency target for the app, Dapr's built-in retries apply to another sidecar that
+ * cannot be reached (filters/resiliency/service-retries.ts); the body still streams.
  */
 import type { Exchange, RouteHandler } from '../../proxy/contracts';
 import { forwardableHeaders } from '../../proxy/headers';
@@ -20,6 +22,7 @@ import type { DefaultInvocationService } from './invocation-service';
 import { judgeStatus, outlierKey, resiliencyError, type InvokeResilience } from './resilience';
 import { bufferBody, commitAttempt, discardAttempt, replayable, sendAttempt, RETRY_BUFFER_LIMIT, type AttemptResult } from '../../proxy/upstream/resilient-relay';
 import { isResiliencyFailure, RetriableFailure, type Verdict } from '../../filters/resiliency/policy';
+import { afterRetriesMessage, bodyReplayable, isConnectFailure, sleep } from '../../filters/resiliency/service-retries';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
@@ -88,6 +91,31 @@ export function createHttpInvokeHandler(deps: HttpInvokeDeps): RouteHandler {
     const okey = target.kind === 'remote' ? outlierKey(target.appId, target.namespace) : '';
     if (!policy?.active) {
       // Plain streaming relay; outlier detection still sees the outcome.
+      const serviceRetry = target.kind === 'remote' ? r?.engine.serviceRetryFor?.(dstId) : undefined;
+      if (serviceRetry) {
+        // Dapr's built-in retries: a sidecar that cannot be reached is tried again (re-resolved).
+        let t: Exclude<InvokeTarget, { kind: 'self' }> = target;
+        for (let n = 1; ; n++) {
+          const { origin, path, dispatcher } = route(t);
+          let again = false;
+          await relay(dispatcher, ex, {
+            path, method: ex.method, headers, body: plan.body,
+            retryOnError: (err) => {
+              outlier?.record(okey, origin, false, deps.invocation.knownEndpoints(okey));
+              again = (serviceRetry.maxRetries < 0 || n <= serviceRetry.maxRetries) && isConnectFailure(err) && bodyReplayable(plan.body) && !ex.res.destroyed;
+              return again;
+            },
+            onError: (err) => { onStatus?.(500); return onError(n > 1 && !(err instanceof BodyTooLargeError) ? new Error(afterRetriesMessage(targetId, n - 1, err.message)) : err); },
+            onStatus: (status) => { outlier?.record(okey, origin, status < 500, deps.invocation.knownEndpoints(okey)); onStatus?.(status); },
+          });
+          if (!again) return;
+          r?.stats?.retry(`app:${dstId}`);
+          await sleep(serviceRetry.delay(n));
+          if (ex.res.destroyed) return;
+          const next = await deps.invocation.resolveTarget(targetId);
+          if (!isDaprError(next) && next.kind === 'remote') t = next;
+        }
+      }
       const first = route(target);
       if (!outlier) return relay(first.dispatcher, ex, { path: first.path, method: ex.method, headers, body: plan.body, onError, ...(onStatus ? { onStatus } : {}) });
       const known = deps.invocation.knownEndpoints(okey);

@@ -16,6 +16,7 @@ import { InternalHeaders, type InvocationService, type InvokeTarget, type UnaryI
 import { parseTargetId } from './target-id';
 import { judgeStatus, outlierKey, resiliencyError, type InvokeResilience } from './resilience';
 import { isResiliencyFailure, RetriableFailure } from '../../filters/resiliency/policy';
+import { afterRetriesMessage, isConnectFailure, sleep } from '../../filters/resiliency/service-retries';
 
 export interface HttpEndpointTarget {
   readonly baseUrl: string;
@@ -106,8 +107,8 @@ export class DefaultInvocationService implements InvocationService {
         headers[InternalHeaders.callerNamespace] = this.deps.namespace;
         headers[InternalHeaders.calleeAppId] = target.appId;
         headers[InternalHeaders.calleeNamespace] = target.namespace;
-        return this.resilient(target.appId, target, async (t) => {
-          const out = await this.request(this.dispatcherFor(t), path, req, headers, req.appId);
+        return this.resilient(target.appId, target, async (t, transportError) => {
+          const out = await this.request(this.dispatcherFor(t), path, req, headers, req.appId, transportError);
           this.recordOutlier(t, out);
           return out;
         });
@@ -131,13 +132,31 @@ export class DefaultInvocationService implements InvocationService {
    * Runs a buffered call through the target app's resiliency policy (the body is in memory, so
    * every attempt may be retried); a retry toward another sidecar re-picks the instance.
    */
-  private async resilient<T extends Exclude<InvokeTarget, { kind: 'self' }>>(dstId: string, first: T, call: (t: T) => Promise<UnaryInvokeResponse | DaprError>): Promise<UnaryInvokeResponse | DaprError> {
+  private async resilient<T extends Exclude<InvokeTarget, { kind: 'self' }>>(dstId: string, first: T, call: (t: T, transportError?: (err: Error) => void) => Promise<UnaryInvokeResponse | DaprError>): Promise<UnaryInvokeResponse | DaprError> {
     const r = this.deps.resilience?.();
     r?.stats?.invocationSent(dstId);
     const started = process.hrtime.bigint();
     const policy = r?.engine.policyFor({ kind: 'app', appId: dstId });
+    const serviceRetry = first.kind === 'remote' && !policy?.active ? r?.engine.serviceRetryFor?.(dstId) : undefined;
     let out: UnaryInvokeResponse | DaprError;
-    if (!policy?.active) out = await call(first);
+    if (serviceRetry) {
+      // Dapr's built-in retries: a sidecar that cannot be reached is tried again (re-resolved).
+      let t = first;
+      for (let n = 1; ; n++) {
+        let failure: Error | undefined;
+        out = await call(t, (err) => { failure = err; });
+        const retry = failure !== undefined && isConnectFailure(failure) && (serviceRetry.maxRetries < 0 || n <= serviceRetry.maxRetries);
+        if (!retry) {
+          if (n > 1 && failure !== undefined) out = Errors.invokeFailed(dstId, afterRetriesMessage(dstId, n - 1, failure.message));
+          break;
+        }
+        r?.stats?.retry(`app:${dstId}`);
+        await sleep(serviceRetry.delay(n));
+        const remote = first as Extract<InvokeTarget, { kind: 'remote' }>;
+        const again = await this.resolveTarget(`${remote.appId}.${remote.namespace}`);
+        if (!isDaprError(again) && again.kind === 'remote') t = again as T;
+      }
+    } else if (!policy?.active) out = await call(first);
     else {
       const result = await policy.execute(async (_signal, n) => {
         let t = first;
@@ -153,7 +172,7 @@ export class DefaultInvocationService implements InvocationService {
     return out;
   }
 
-  private request(dispatcher: Dispatcher, path: string, req: UnaryInvokeRequest, headers: Record<string, string>, id: string): Promise<UnaryInvokeResponse | DaprError> {
-    return bufferedCall(dispatcher, { path, query: req.query, verb: req.verb, headers, body: req.body }, (err) => Errors.invokeFailed(id, err.message));
+  private request(dispatcher: Dispatcher, path: string, req: UnaryInvokeRequest, headers: Record<string, string>, id: string, transportError?: (err: Error) => void): Promise<UnaryInvokeResponse | DaprError> {
+    return bufferedCall(dispatcher, { path, query: req.query, verb: req.verb, headers, body: req.body }, (err) => { transportError?.(err); return Errors.invokeFailed(id, err.message); });
   }
 }

@@ -4,6 +4,7 @@
  * statistics sink. All optional: without them invocation streams straight through.
  */
 import type { ResiliencyPolicy } from '../../filters/resiliency/policy';
+import type { CompiledRetry } from '../../filters/resiliency/backoff';
 import type { ResiliencyTarget } from '../../filters/resiliency/engine';
 import type { OutlierDetector } from '../../proxy/upstream/outlier-detector';
 import type { FilterStats } from '../../filters/metrics/filter-stats';
@@ -13,7 +14,11 @@ import type { ResiliencyFailure } from '../../filters/resiliency/policy';
 import { Failure, RetriableFailure, Success, type Verdict } from '../../filters/resiliency/policy';
 
 export interface InvokeResilience {
-  readonly engine: { policyFor(t: ResiliencyTarget): ResiliencyPolicy };
+  readonly engine: {
+    policyFor(t: ResiliencyTarget): ResiliencyPolicy;
+    /** Dapr's built-in retries of calls that cannot reach the other sidecar (filters/resiliency/service-retries.ts). */
+    serviceRetryFor?(appId: string): CompiledRetry | undefined;
+  };
   readonly outlier?: OutlierDetector;
   readonly stats?: FilterStats;
 }

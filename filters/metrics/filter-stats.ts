@@ -5,25 +5,40 @@
  * dapr_resiliency_*, dapr_component_*); outrigger_* for the Envoy-style additions (retry budget,
  * outlier ejection, rate limiting, bearer denials, API list denials). Latencies are milliseconds.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from '../../observability/prom';
 import type { PeerIdentity } from '../../proxy/contracts';
 
 const DEFAULT_BUCKETS = [1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 25, 30, 40, 50, 65, 80, 100, 130, 160, 200, 250, 300, 400, 500, 650, 800, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
 
-/** Dapr's component metric families by building block. */
-export const COMPONENT_FAMILIES = ['state', 'secret', 'configuration', 'crypto', 'input_binding', 'output_binding', 'pubsub_egress', 'pubsub_ingress'] as const;
+/** Dapr's component metric families that carry an `operation` label (component, namespace, operation, success). */
+export const COMPONENT_FAMILIES = ['state', 'secret', 'configuration', 'crypto', 'output_binding'] as const;
 export type ComponentMetricFamily = (typeof COMPONENT_FAMILIES)[number];
+
+/** A count + latency pair of one component metric family (label children cached per label set). */
+interface CallFamily {
+  readonly count: Counter;
+  readonly latency: Histogram;
+}
+type CallChild = { count: Counter.Internal; latency: Histogram.Internal<string> };
+
+/** Resiliency policy kinds, as the dapr_resiliency_* `policy` label names them. */
+export type PolicyKind = 'timeout' | 'retry' | 'circuitbreaker';
+export type FlowDirection = 'inbound' | 'outbound';
+export type BreakerStatus = 'closed' | 'open' | 'half-open';
 
 export class FilterStats {
   readonly registry: Registry;
   private readonly c: ReturnType<typeof declare>;
   private appHealth: () => boolean | undefined = () => undefined;
   private outliers: () => Array<[string, number]> = () => [];
+  private componentInits: () => Array<[string, number]> = () => [];
   private readonly httpChildren = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<string>; reqBytes: Histogram.Internal<string>; resBytes: Histogram.Internal<string> }>();
+  private readonly callChildren = new Map<string, CallChild>();
 
-  constructor(registry?: Registry, buckets?: readonly number[]) {
+  /** `namespace` labels the component metrics as daprd does (app_id comes from the registry's default labels). */
+  constructor(registry?: Registry, buckets?: readonly number[], private readonly namespace = 'default') {
     this.registry = registry ?? new Registry();
-    this.c = declare(this.registry, buckets && buckets.length > 0 ? [...buckets] : DEFAULT_BUCKETS, () => this.appHealth(), () => this.outliers());
+    this.c = declare(this.registry, buckets && buckets.length > 0 ? [...buckets] : DEFAULT_BUCKETS, () => this.appHealth(), () => this.outliers(), () => this.componentInits());
   }
 
   httpServer(method: string, status: number, ms: number, reqBytes: number, resBytes: number): void {
@@ -78,11 +93,46 @@ export class FilterStats {
     this.c.invokeRecv.inc({ src_app_id: srcAppId });
   }
 
+  /** One component operation (state, secret, configuration, crypto, output binding): dapr_component_<family>_count / _latencies. */
   componentCall(family: ComponentMetricFamily, component: string, operation: string, success: boolean, ms: number): void {
-    const labels = { component, operation, success: String(success) };
-    const m = this.c.component[family];
-    m.count.inc(labels);
-    m.latency.observe(labels, ms);
+    this.record(this.c.component[family], family, [component, this.namespace, operation, String(success)], ms);
+  }
+
+  /** A publish to a broker (dapr_component_pubsub_egress_*). */
+  pubsubEgress(component: string, topic: string, success: boolean, ms: number): void {
+    this.record(this.c.pubsubEgress, 'egress', [component, this.namespace, String(success), topic], ms);
+  }
+
+  /** A bulk publish call (dapr_component_pubsub_egress_bulk_*); `published` entries went through. */
+  pubsubBulkEgress(component: string, topic: string, success: boolean, published: number, ms: number): void {
+    this.record(this.c.pubsubBulkEgress, 'bulk', [component, this.namespace, String(success), topic], ms);
+    if (published > 0) this.c.pubsubBulkEgressEvents.inc({ component, namespace: this.namespace, success: 'true', topic }, published);
+  }
+
+  /** A message handed to the subscriber (dapr_component_pubsub_ingress_*): success, retry or drop. */
+  pubsubIngress(component: string, topic: string, processStatus: 'success' | 'retry' | 'drop', ms: number): void {
+    this.record(this.c.pubsubIngress, 'ingress', [component, this.namespace, processStatus, topic, processStatus], ms);
+  }
+
+  /** An input-binding event delivered to the app (dapr_component_input_binding_*). */
+  inputBinding(component: string, success: boolean, ms: number): void {
+    this.record(this.c.inputBinding, 'input', [component, this.namespace, String(success)], ms);
+  }
+
+  /** The runtime's component initialisations (dapr_runtime_component_init_total) are read at scrape time. */
+  watchComponentInits(counts: () => Array<[string, number]>): void {
+    this.componentInits = counts;
+  }
+
+  private record(family: CallFamily, key: string, labels: string[], ms: number): void {
+    const k = key + '\u0000' + labels.join('\u0000');
+    let ch = this.callChildren.get(k);
+    if (!ch) {
+      ch = { count: family.count.labels(...labels), latency: family.latency.labels(...labels) };
+      if (this.callChildren.size < 5000) this.callChildren.set(k, ch);
+    }
+    ch.count.inc();
+    ch.latency.observe(ms);
   }
 
   aclDecision(level: 'global' | 'app', allowed: boolean, caller: PeerIdentity | undefined): void {
@@ -107,18 +157,25 @@ export class FilterStats {
     this.c.resiliencyLoaded.inc({ name, namespace });
   }
 
-  /** A policy was applied to a call (Dapr's dapr_resiliency_count). */
-  resiliencyApplied(name: string, policy: 'timeout' | 'retry' | 'circuitbreaker', target: string, direction: 'inbound' | 'outbound', namespace: string): void {
-    this.c.resiliencyCount.inc({ name, policy, target, flow_direction: direction, namespace, status: '' });
+  /**
+   * A policy was applied to a call (Dapr's dapr_resiliency_count). `name` is the Resiliency
+   * resource, `target` Dapr's form (app_<id>, <Block>_<component>, actor_<type>); a circuit
+   * breaker reports its state at the time as `status`.
+   */
+  resiliencyApplied(name: string, policy: PolicyKind, target: string, direction: FlowDirection, namespace: string, status = ''): void {
+    this.c.resiliencyCount.inc({ name, policy, target, flow_direction: direction, namespace, status });
   }
 
-  /** A policy acted: a timeout fired, a retry happened, a breaker opened (dapr_resiliency_activations_total). */
-  resiliencyActivated(name: string, policy: 'timeout' | 'retry' | 'circuitbreaker', target: string, direction: 'inbound' | 'outbound', namespace: string, status = ''): void {
+  /** A policy acted: a timeout fired, a retry happened, a breaker changed state (dapr_resiliency_activations_total). */
+  resiliencyActivated(name: string, policy: PolicyKind, target: string, direction: FlowDirection, namespace: string, status = ''): void {
     this.c.resiliencyActivations.inc({ name, policy, target, flow_direction: direction, namespace, status });
   }
 
-  breakerState(name: string, target: string, namespace: string, state: 'closed' | 'open' | 'half-open'): void {
-    for (const s of ['closed', 'open', 'half-open'] as const) this.c.cbState.set({ name, target, namespace, status: s }, s === state ? 1 : 0);
+  /** dapr_resiliency_cb_state: 1 on the breaker's current state, 0 on the others. */
+  breakerState(name: string, target: string, direction: FlowDirection, namespace: string, state: BreakerStatus): void {
+    for (const s of ['closed', 'open', 'half-open'] as const) {
+      this.c.cbState.set({ name, policy: 'circuitbreaker', target, flow_direction: direction, namespace, status: s }, s === state ? 1 : 0);
+    }
   }
 
   breakerRejected(target: string): void {
@@ -153,7 +210,7 @@ function grpcStatusName(code: number): string {
   return GRPC_NAMES[code] ?? String(code);
 }
 
-function declare(r: Registry, buckets: number[], appHealth: () => boolean | undefined, outliers: () => Array<[string, number]>) {
+function declare(r: Registry, buckets: number[], appHealth: () => boolean | undefined, outliers: () => Array<[string, number]>, componentInits: () => Array<[string, number]>) {
   const counter = (name: string, help: string, labelNames: string[]) => new Counter({ name, help, labelNames, registers: [r] });
   const histogram = (name: string, help: string, labelNames: string[], b = buckets) => new Histogram({ name, help, labelNames, buckets: b, registers: [r] });
   const gauge = (name: string, help: string, labelNames: string[]) => new Gauge({ name, help, labelNames, registers: [r] });
@@ -175,9 +232,33 @@ function declare(r: Registry, buckets: number[], appHealth: () => boolean | unde
     invokeRecv: counter('dapr_runtime_service_invocation_req_recv_total', 'Number of service invocation requests received', ['src_app_id']),
     invokeLatency: histogram('dapr_runtime_service_invocation_res_recv_latency_ms', 'Latency of service invocation responses (ms)', ['dst_app_id', 'status']),
     component: Object.fromEntries(COMPONENT_FAMILIES.map((f) => [f, {
-      count: counter(`dapr_component_${f}_count`, `Number of ${f} component calls`, ['component', 'operation', 'success']),
-      latency: histogram(`dapr_component_${f}_latencies`, `Latency of ${f} component calls (ms)`, ['component', 'operation', 'success']),
-    }])) as Record<ComponentMetricFamily, { count: Counter; latency: Histogram }>,
+      count: counter(`dapr_component_${f}_count`, `Number of operations performed on ${f} components`, ['component', 'namespace', 'operation', 'success']),
+      latency: histogram(`dapr_component_${f}_latencies`, `Latency of the ${f} components' answers (ms)`, ['component', 'namespace', 'operation', 'success']),
+    }])) as Record<ComponentMetricFamily, CallFamily>,
+    pubsubEgress: {
+      count: counter('dapr_component_pubsub_egress_count', 'Number of messages published to pub/sub components', ['component', 'namespace', 'success', 'topic']),
+      latency: histogram('dapr_component_pubsub_egress_latencies', 'Latency of the pub/sub components\' publish answers (ms)', ['component', 'namespace', 'success', 'topic']),
+    },
+    pubsubBulkEgress: {
+      count: counter('dapr_component_pubsub_egress_bulk_count', 'Number of bulk publish calls to pub/sub components', ['component', 'namespace', 'success', 'topic']),
+      latency: histogram('dapr_component_pubsub_egress_bulk_latencies', 'Latency of bulk publish calls (ms)', ['component', 'namespace', 'success', 'topic']),
+    },
+    pubsubBulkEgressEvents: counter('dapr_component_pubsub_egress_bulk_event_count', 'Number of messages published through bulk publish', ['component', 'namespace', 'success', 'topic']),
+    pubsubIngress: {
+      count: counter('dapr_component_pubsub_ingress_count', 'Number of messages delivered from pub/sub components', ['component', 'namespace', 'process_status', 'topic', 'status']),
+      latency: histogram('dapr_component_pubsub_ingress_latencies', 'Time the subscriber took to process a message (ms)', ['component', 'namespace', 'process_status', 'topic', 'status']),
+    },
+    inputBinding: {
+      count: counter('dapr_component_input_binding_count', 'Number of events delivered from input bindings', ['component', 'namespace', 'success']),
+      latency: histogram('dapr_component_input_binding_latencies', 'Time the app took to process an input-binding event (ms)', ['component', 'namespace', 'success']),
+    },
+    componentInit: new Counter({
+      name: 'dapr_runtime_component_init_total', help: 'Number of initialised components', labelNames: ['component'], registers: [r],
+      collect() {
+        this.reset();
+        for (const [component, n] of componentInits()) this.inc({ component }, n);
+      },
+    }),
     aclGlobal: {
       allowed: counter('dapr_runtime_acl_global_policy_action_allowed_total', 'Requests allowed by the global access-control action', aclLabels),
       blocked: counter('dapr_runtime_acl_global_policy_action_blocked_total', 'Requests blocked by the global access-control action', aclLabels),
@@ -192,7 +273,7 @@ function declare(r: Registry, buckets: number[], appHealth: () => boolean | unde
     resiliencyLoaded: counter('dapr_resiliency_loaded', 'Number of resiliency policies loaded', ['name', 'namespace']),
     resiliencyCount: counter('dapr_resiliency_count', 'Number of times a resiliency policy was applied', resLabels),
     resiliencyActivations: counter('dapr_resiliency_activations_total', 'Number of times a resiliency policy acted', resLabels),
-    cbState: gauge('dapr_resiliency_cb_state', 'Circuit breaker state: 1 for the current state', ['name', 'target', 'namespace', 'status']),
+    cbState: gauge('dapr_resiliency_cb_state', 'Circuit breaker state: 1 for the current state', resLabels),
     cbRejected: counter('outrigger_circuit_breaker_rejected_total', 'Calls failed fast by an open circuit breaker', ['target']),
     retries: counter('outrigger_retries_total', 'Retries attempted', ['target']),
     budgetExhausted: counter('outrigger_retry_budget_exhausted_total', 'Retries skipped because the retry budget was spent', ['target']),

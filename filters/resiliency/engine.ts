@@ -44,6 +44,15 @@ export function defaultStems(t: ResiliencyTarget): string[] {
   }
 }
 
+/** The `target` label of Dapr's resiliency metrics: app_<id>, <Block>_<component>, actor_<type>. */
+export function metricsTarget(t: ResiliencyTarget): string {
+  switch (t.kind) {
+    case 'app': return `app_${t.appId}`;
+    case 'actor': return `actor_${t.type}`;
+    case 'component': return `${BLOCK_WORD[t.block] ?? t.block}_${t.name}`;
+  }
+}
+
 export interface ResiliencyEngineOptions {
   readonly appId: string;
   readonly namespace: string;
@@ -60,6 +69,8 @@ export class ResiliencyEngine {
   private readonly cache = new Map<string, ResiliencyPolicy>();
   private readonly actorBreakers = new Map<string, LRUCache<string, CircuitBreaker>>();
   private readonly typeBreakers = new Map<string, CircuitBreaker>();
+  /** Which Resiliency resource defined a policy ("retry/name" -> resource), for the metrics' `name` label. */
+  private readonly owners = new Map<string, string>();
   /** Names of the loaded Resiliency resources. */
   readonly loaded: string[] = [];
 
@@ -69,6 +80,10 @@ export class ResiliencyEngine {
       this.loaded.push(r.metadata.name);
       opts.stats.resiliencyLoaded(r.metadata.name, opts.namespace);
       const { policies, targets } = r.spec;
+      const own = (kind: string, names: object | undefined): void => { for (const n of Object.keys(names ?? {})) this.owners.set(`${kind}/${n}`, r.metadata.name); };
+      own('timeout', policies.timeouts);
+      own('retry', policies.retries);
+      own('circuitbreaker', policies.circuitBreakers);
       Object.assign(this.spec.policies.timeouts, policies.timeouts);
       Object.assign(this.spec.policies.retries, policies.retries);
       Object.assign(this.spec.policies.circuitBreakers, policies.circuitBreakers);
@@ -109,6 +124,16 @@ export class ResiliencyEngine {
     return this.retryOf(t, this.refsFor(t));
   }
 
+  /**
+   * Dapr's built-in service-invocation retries: when no Resiliency target names the app, a call
+   * to another sidecar that fails to connect is retried (constant 1 s, 3 times) unless a
+   * `DaprBuiltInServiceRetries` policy overrides those values. Undefined when the app is a target.
+   */
+  serviceRetryFor(appId: string): CompiledRetry | undefined {
+    if (this.spec.targets.apps[appId] !== undefined) return undefined;
+    return this.retries.get('DaprBuiltInServiceRetries') ?? BUILT_IN_RETRIES.DaprBuiltInServiceRetries;
+  }
+
   private retryOf(t: ResiliencyTarget, refs: Refs): CompiledRetry | undefined {
     if (refs.retry !== undefined) return this.retries.get(refs.retry) ?? BUILT_IN_RETRIES[refs.retry];
     return this.pickDefault(t, 'Retry', (n) => this.retries.get(n))?.[1];
@@ -134,6 +159,8 @@ export class ResiliencyEngine {
     const ns = this.opts.namespace;
     const dir = t.kind === 'component' ? t.direction : 'outbound';
     const stats = this.opts.stats;
+    const daprTarget = metricsTarget(t);
+    const owner = (policy: string, name: string): string => this.owners.get(`${policy}/${name}`) ?? '';
 
     let timeout: { name: string; ms: number } | undefined;
     if (refs.timeout !== undefined) {
@@ -156,11 +183,13 @@ export class ResiliencyEngine {
     if (cbName !== undefined && cbSpec) {
       const name = cbName;
       const spec = cbSpec;
+      const resource = owner('circuitbreaker', name);
       const make = (target: string): CircuitBreaker => {
-        stats.breakerState(name, target, ns, 'closed');
+        const mTarget = target === label ? daprTarget : `${daprTarget}${target.slice(label.length)}`;
+        stats.breakerState(resource, mTarget, dir, ns, 'closed');
         return new CircuitBreaker(spec, (state) => {
-          stats.breakerState(name, target, ns, state);
-          if (state === 'open') stats.resiliencyActivated(name, 'circuitbreaker', target, dir, ns, 'open');
+          stats.breakerState(resource, mTarget, dir, ns, state);
+          stats.resiliencyActivated(resource, 'circuitbreaker', mTarget, dir, ns, state);
           this.opts.logger.info(`circuit breaker ${name} for ${target} is now ${state}`);
         });
       };
@@ -184,9 +213,13 @@ export class ResiliencyEngine {
     }
 
     const events: PolicyEvents = {
-      applied: (policy, name) => stats.resiliencyApplied(name, policy, label, dir, ns),
+      applied: (policy, name) => {
+        const status = policy === 'circuitbreaker' ? breakers.find((b) => b.name === name)?.breaker.current() ?? '' : '';
+        stats.resiliencyApplied(owner(policy, name), policy, daprTarget, dir, ns, status);
+      },
       activated: (policy, name) => {
-        stats.resiliencyActivated(name, policy, label, dir, ns);
+        // Breakers report their state changes themselves (above).
+        if (policy !== 'circuitbreaker') stats.resiliencyActivated(owner(policy, name), policy, daprTarget, dir, ns);
         if (policy === 'retry') stats.retry(label);
       },
       breakerRejected: () => stats.breakerRejected(label),

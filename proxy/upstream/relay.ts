@@ -24,6 +24,8 @@ export interface RelayRequest {
   readonly onError: (err: Error) => DaprError;
   /** Called with the upstream status once known (for metrics, retries, health). */
   readonly onStatus?: (status: number) => void;
+  /** A failure before the response started for which this returns true is not answered: the caller retries. */
+  readonly retryOnError?: (err: Error) => boolean;
 }
 
 function responseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
@@ -80,6 +82,7 @@ export function relay(dispatcher: Dispatcher, ex: Exchange, req: RelayRequest): 
         done();
       },
       onResponseError(_c, err) {
+        if (!res.headersSent && req.retryOnError?.(err)) { done(); return; }
         if (!res.headersSent) sendLocalReply(ex, req.onError(err));
         else res.destroy(err);
         done();
