@@ -19,7 +19,7 @@ interface GatewayFlags {
 
 const s = settingsFor<GatewayFlags>();
 const SETTINGS = [
-  s.one('config', { flag: 'config', env: ['OUTRIGGER_GATEWAY_CONFIG'], type: pathType('<file>'), description: 'the Gateway YAML (kind: Gateway, apiVersion: outrigger.dev/v1alpha1); see docs/gateway.md' }),
+  s.one('config', { flag: 'config', env: ['OUTRIGGER_GATEWAY_CONFIG'], type: pathType('<file>'), description: 'the Gateway YAML (kind: Gateway, apiVersion: outrigger.dev/v1alpha1); example in the README, fields in docs/gateway.md' }),
   s.one('watch', { flag: 'watch', type: boolType, default: true, description: 'reload the file when it changes (SIGHUP always reloads)' }),
   s.one('logLevel', { flag: 'log-level', type: choiceType(['debug', 'info', 'warn', 'error'] as const), default: 'info', description: 'log level' }),
   s.one('logAsJson', { flag: 'log-as-json', type: boolType, default: false, description: 'log one JSON object per line' }),
@@ -28,7 +28,7 @@ const SETTINGS = [
 export const gatewayCommand: Command = {
   name: 'gateway',
   summary: 'run the standalone L7 gateway from a Gateway config file (hot reload)',
-  help: () => ['Usage: outrigger gateway --config <file> [flags]', '', 'Runs listeners, routes and clusters from the traffic policy file (docs/gateway.md).', '', formatSettingsHelp(SETTINGS)].join('\n'),
+  help: () => ['Usage: outrigger gateway --config <file> [flags]', '', 'Runs listeners (HTTP, h2c/gRPC, HTTPS with SNI), routes, clusters, filters (rate limit, jwt_authn,\nrbac, tracing, metrics) and the admin listener from the traffic policy file (docs/gateway.md).', '', formatSettingsHelp(SETTINGS)].join('\n'),
   async run(argv) {
     const parsed = parseSettings(argv, SETTINGS, process.env, { stopAtPositional: false });
     if (parsed.kind === 'help' || parsed.kind === 'version') return printHelp(gatewayCommand.help());
@@ -44,7 +44,7 @@ export const gatewayCommand: Command = {
       process.stderr.write(`outrigger gateway: invalid config:\n${(err as Error).message}\n`);
       return EXIT_FAILURE;
     }
-    logger.info('gateway started', { config: flags.config, version: gw.version });
+    logger.info('gateway started', { config: flags.config, version: gw.version, listeners: gw.describeListeners(), ...(gw.adminPort !== undefined ? { admin: gw.adminPort } : {}) });
     let timer: NodeJS.Timeout | undefined;
     const reload = (): void => {
       clearTimeout(timer);

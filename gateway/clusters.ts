@@ -12,6 +12,11 @@ import type { Logger } from '../observability/logger';
 import type { ClusterConfig } from './schema';
 
 export interface UpstreamPick {
+  /** The endpoint, e.g. http://10.0.0.5:3000. */
+  readonly origin: string;
+  readonly host: string;
+  readonly port: number;
+  /** The HTTP/1.1 connection pool of the endpoint (http1 clusters). */
   readonly dispatcher: Dispatcher;
   /** Prepended to the (rewritten) request path. */
   readonly pathPrefix: string;
@@ -25,15 +30,19 @@ export type PickResult = { readonly ok: true; readonly pick: UpstreamPick } | { 
 
 export interface Cluster {
   readonly name: string;
+  /** http1: undici pools; h2c: HTTP/2 sessions (gRPC). */
+  readonly protocol: ClusterConfig['protocol'];
+  readonly tls: boolean;
   pick(): Promise<PickResult>;
   close(): Promise<void>;
 }
 
-interface Origin { readonly origin: string; active: number }
+interface Origin { readonly origin: string; readonly host: string; readonly port: number; active: number }
 
-function originOf(host: string, port: number, tls: boolean): string {
-  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `${tls ? 'https' : 'http'}://${h}:${port}`;
+function originOf(host: string, port: number, tls: boolean): Origin {
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host;
+  const h = bare.includes(':') ? `[${bare}]` : bare;
+  return { origin: `${tls ? 'https' : 'http'}://${h}:${port}`, host: bare, port, active: 0 };
 }
 
 class Balancer {
@@ -59,30 +68,39 @@ export function createCluster(c: ClusterConfig, pools: UpstreamPools, gatewayNam
     const o = lb.choose(list);
     o.active++;
     let released = false;
-    return { ok: true, pick: { dispatcher: pools.get(o.origin), pathPrefix, headers, release: () => { if (!released) { released = true; o.active--; } } } };
+    return {
+      ok: true,
+      pick: {
+        origin: o.origin, host: o.host, port: o.port, pathPrefix, headers,
+        get dispatcher() { return pools.get(o.origin); },
+        release: () => { if (!released) { released = true; o.active--; } },
+      },
+    };
   };
+  const base = { name: c.name, protocol: c.protocol, tls: c.tls };
   if (c.endpoints) {
     const list: Origin[] = c.endpoints.map((e) => {
-      if (typeof e !== 'string') return { origin: originOf(e.address, e.port, c.tls), active: 0 };
+      if (typeof e !== 'string') return originOf(e.address, e.port, c.tls);
       const i = e.lastIndexOf(':');
-      return { origin: originOf(e.slice(0, i), Number(e.slice(i + 1)), c.tls), active: 0 };
+      return originOf(e.slice(0, i), Number(e.slice(i + 1)), c.tls);
     });
-    return { name: c.name, pick: async () => pickFrom(list, '', {}), close: async () => undefined };
+    return { ...base, pick: async () => pickFrom(list, '', {}), close: async () => undefined };
   }
   if (c.dapr) {
     const d = c.dapr;
-    const list: Origin[] = [{ origin: new URL(d.sidecar).origin, active: 0 }];
+    const url = new URL(d.sidecar);
+    const list: Origin[] = [originOf(url.hostname, Number(url.port || (url.protocol === 'https:' ? 443 : 80)), url.protocol === 'https:')];
     const headers: Record<string, string> = d.mode === 'header' ? { 'dapr-app-id': d.app_id } : {};
     if (d.api_token) headers['dapr-api-token'] = d.api_token;
     const prefix = d.mode === 'invoke' ? `/v1.0/invoke/${encodeURIComponent(d.app_id)}/method` : '';
-    return { name: c.name, pick: async () => pickFrom(list, prefix, headers), close: async () => undefined };
+    return { ...base, tls: url.protocol === 'https:', pick: async () => pickFrom(list, prefix, headers), close: async () => undefined };
   }
   const disc = c.discovery!;
   const created = builtinResolvers().create(disc.resolver, disc.configuration, logger.child(`cluster.${c.name}`));
   if (!created.ok) {
     // load.ts checked the name; a bad configuration surfaces per request (and in the start-up log).
     logger.error(`cluster ${c.name}: ${created.message}`);
-    return { name: c.name, pick: async () => ({ ok: false, message: created.message }), close: async () => undefined };
+    return { ...base, pick: async () => ({ ok: false, message: created.message }), close: async () => undefined };
   }
   const resolver: Resolver = created.resolver;
   const init = resolver.init({ appId: gatewayName, namespace: disc.namespace, host: '127.0.0.1', internalPort: 0, httpPort: 0, grpcPort: 0 }).catch((err: unknown) => {
@@ -91,16 +109,16 @@ export function createCluster(c: ClusterConfig, pools: UpstreamPools, gatewayNam
   const known = new Map<string, Origin>();
   const headers = { 'dapr-callee-app-id': disc.app_id, 'dapr-callee-namespace': disc.namespace, 'dapr-caller-app-id': gatewayName, 'dapr-caller-namespace': disc.namespace };
   return {
-    name: c.name,
+    ...base,
     pick: async () => {
       await init;
       const r = await resolver.resolve({ appId: disc.app_id, namespace: disc.namespace });
       if (!r.ok) return { ok: false, message: r.message };
       if (r.endpoints.length === 0) return { ok: false, message: `no endpoints for ${disc.app_id}.${disc.namespace}` };
       const list = r.endpoints.map((e) => {
-        const origin = originOf(e.host, e.port, c.tls);
-        let o = known.get(origin);
-        if (!o) known.set(origin, (o = { origin, active: 0 }));
+        const fresh = originOf(e.host, e.port, c.tls);
+        let o = known.get(fresh.origin);
+        if (!o) known.set(fresh.origin, (o = fresh));
         return o;
       });
       return pickFrom(list, '', headers);

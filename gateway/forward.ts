@@ -2,7 +2,8 @@
  * The gateway's terminal step for one matched route: redirect, direct response, or forward to a
  * (weighted) cluster with the route's rewrite, timeout and retry policy. With a retry policy the
  * request body is buffered (up to MAX_RETRY_BODY; larger bodies are sent once, streamed); without
- * one it streams. Upstream failures are local replies (502/503/504), never exceptions.
+ * one it streams. Upstream failures are local replies (502/503/504; gRPC statuses on gRPC
+ * exchanges), never exceptions. h2c clusters are reached through h2-forward.ts.
  */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
@@ -11,8 +12,23 @@ import type { Exchange } from '../proxy/contracts';
 import { forwardableHeaders } from '../proxy/headers';
 import { sendLocalReply } from '../proxy/local-reply';
 import { daprError, GrpcCode } from '../errors/dapr-error';
+import type { UpstreamSessions } from '../proxy/grpc/upstream-sessions';
+import type { Logger } from '../observability/logger';
 import type { Cluster } from './clusters';
 import type { CompiledRoute } from './route-table';
+import type { GatewayStats } from './stats';
+import { forwardH2, grpcNeedsH2c } from './h2-forward';
+
+/** What forwarding needs from the config version and the gateway. */
+export interface ForwardContext {
+  readonly clusters: ReadonlyMap<string, Cluster>;
+  readonly sessions: UpstreamSessions;
+  readonly stats: GatewayStats;
+  readonly logger: Logger;
+}
+
+/** Per-exchange facts for the request metric. */
+export interface ForwardNote { cluster: string }
 
 export const MAX_RETRY_BODY = 1024 * 1024;
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'proxy-authenticate']);
@@ -70,7 +86,7 @@ function readBody(req: Readable, limit: number): Promise<Buffer | undefined> {
   });
 }
 
-export async function forward(route: CompiledRoute, ex: Exchange, clusters: ReadonlyMap<string, Cluster>): Promise<void> {
+export async function forward(route: CompiledRoute, ex: Exchange, ctx: ForwardContext, note: ForwardNote): Promise<void> {
   const cfg = route.config;
   if (cfg.redirect) {
     ex.res.writeHead(cfg.redirect.response_code, { location: redirectLocation(route, ex), 'content-length': 0 });
@@ -84,8 +100,11 @@ export async function forward(route: CompiledRoute, ex: Exchange, clusters: Read
     return;
   }
   const action = cfg.route!;
-  const cluster = clusters.get(chooseCluster(route));
+  const name = chooseCluster(route);
+  note.cluster = name;
+  const cluster = ctx.clusters.get(name);
   if (!cluster) return sendLocalReply(ex, noCluster('cluster not found'));
+  if (ex.protocol === 'grpc' && cluster.protocol !== 'h2c') return sendLocalReply(ex, grpcNeedsH2c(cluster.name));
   const headers = forwardableHeaders(ex.headers);
   if (action.host_rewrite) headers.host = action.host_rewrite;
   else if (ex.headers[':authority'] && !headers.host) headers.host = String(ex.headers[':authority']);
@@ -93,6 +112,19 @@ export async function forward(route: CompiledRoute, ex: Exchange, clusters: Read
   if (remote) headers['x-forwarded-for'] = ex.headers['x-forwarded-for'] ? `${String(ex.headers['x-forwarded-for'])}, ${remote}` : remote;
   headers['x-forwarded-proto'] = (ex.req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
   const path = route.rewrite(ex.path) + (ex.query ? `?${ex.query}` : '');
+
+  if (cluster.protocol === 'h2c') {
+    const picked = await cluster.pick();
+    if (!picked.ok) {
+      ctx.stats.upstreamFailure(cluster.name, 'no_healthy_upstream');
+      return sendLocalReply(ex, noCluster(picked.message));
+    }
+    const up = picked.pick;
+    return forwardH2(ex, {
+      cluster, pick: up, path: up.pathPrefix + path, authority: String(headers.host ?? up.host), headers: { ...headers, ...up.headers },
+      timeoutMs: action.timeout, timedOut, upstreamError,
+    }, ctx);
+  }
 
   const policy = action.retry_policy;
   const hasBody = ex.method !== 'GET' && ex.method !== 'HEAD' && (ex.headers['content-length'] !== '0' || ex.headers['transfer-encoding'] !== undefined);
@@ -108,8 +140,12 @@ export async function forward(route: CompiledRoute, ex: Exchange, clusters: Read
 
   for (;;) {
     const picked = await cluster.pick();
-    if (!picked.ok) return sendLocalReply(ex, noCluster(picked.message));
+    if (!picked.ok) {
+      ctx.stats.upstreamFailure(cluster.name, 'no_healthy_upstream');
+      return sendLocalReply(ex, noCluster(picked.message));
+    }
     const up = picked.pick;
+    const started = performance.now();
     const ac = new AbortController();
     const onClientClose = (): void => ac.abort(new Error('client closed'));
     ex.res.once('close', onClientClose);
@@ -131,19 +167,23 @@ export async function forward(route: CompiledRoute, ex: Exchange, clusters: Read
     const canRetry = retries > 0 && Date.now() < deadline && !(body !== null && !Buffer.isBuffer(body)) && isRetriable(retryOn, policy?.retriable_status_codes ?? [], result?.statusCode, timedOutNow ? new Error('timeout') : error);
     if (canRetry) {
       retries--;
+      ctx.stats.retry(cluster.name);
       finish();
       if (result) await result.body.dump().catch(() => undefined);
       continue;
     }
     if (!result) {
       finish();
+      ctx.stats.upstreamFailure(cluster.name, timedOutNow ? 'timeout' : 'connect_failure');
       return sendLocalReply(ex, timedOutNow ? timedOut : upstreamError(error?.message ?? 'unknown'));
     }
+    const status = result.statusCode;
     const out: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(result.headers)) if (v !== undefined && !HOP.has(k)) out[k] = v;
     ex.res.writeHead(result.statusCode, out);
     pipeline(result.body, ex.res as NodeJS.WritableStream, (err) => {
       finish();
+      ctx.stats.upstream(cluster.name, err ? 'reset' : status, performance.now() - started);
       if (err && timedOutNow) ex.res.destroy();
     });
     return;

@@ -1,17 +1,25 @@
 /**
  * Loading a gateway file: YAML (with line numbers) -> ${VAR} substitution -> schema -> cross-checks
- * (unknown clusters, bad regexes, unknown resolvers, unknown or misconfigured filters, unreadable
- * certificates). Problems are ResourceIssues naming the file and the field path; nothing throws.
+ * (unknown clusters, bad regexes, unknown resolvers, unknown or misconfigured filters, per-route
+ * overrides of filters that do not exist, unreadable or mismatched certificates and keys, JWKS
+ * files, CIDRs). Files are resolved relative to the gateway file. Problems are ResourceIssues
+ * naming the file and the field path; nothing throws.
  */
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import tls from 'node:tls';
 import { parseYamlDocuments } from '../config/yaml-documents';
 import { fromZodIssues, formatIssue, type ResourceIssue } from '../config/issues';
 import { substituteEnv } from '../config/env-substitution';
 import { builtinResolvers } from '../discovery/registry';
 import { middlewareFactory, middlewareTypes } from '../filters/registry';
-import { gatewaySchema, GATEWAY_KIND, type GatewayConfig } from './schema';
+import { gatewaySchema, GATEWAY_KIND, type GatewayConfig, type JwtAuthnConfig, type ListenerConfig, type RbacConfig } from './schema';
+import { GATEWAY_FILTER_TYPES } from './filters';
+import { parseSourceIp } from './rbac';
+import { createLogger } from '../observability/logger';
+
+const quiet = createLogger({ level: 'error', json: false, sink: () => undefined });
 
 export type GatewayLoad = { readonly ok: true; readonly config: GatewayConfig; readonly file: string } | { readonly ok: false; readonly issues: ResourceIssue[] };
 
@@ -74,8 +82,15 @@ function crossCheck(cfg: GatewayConfig, dir: string): Problem[] {
     if (clusters.has(c.name)) add([...at, 'name'], `duplicate cluster name "${c.name}"`);
     clusters.add(c.name);
     if (c.discovery) {
-      const known = builtinResolvers().names();
+      const registry = builtinResolvers();
+      const known = registry.names();
       if (!known.includes(c.discovery.resolver)) add([...at, 'discovery', 'resolver'], `unknown resolver "${c.discovery.resolver}" (known: ${known.join(', ')})`);
+      else {
+        // Creating a resolver only parses its configuration (nothing starts before init).
+        const made = registry.create(c.discovery.resolver, c.discovery.configuration, quiet);
+        if (made.ok) void made.resolver.close().catch(() => undefined);
+        else add([...at, 'discovery', 'configuration'], made.message);
+      }
     }
   });
   const listenerNames = new Set<string>();
@@ -86,16 +101,13 @@ function crossCheck(cfg: GatewayConfig, dir: string): Problem[] {
     listenerNames.add(l.name);
     if (l.port !== 0 && ports.has(`${l.address}:${l.port}`)) add([...at, 'port'], `port ${l.port} is already used by another listener`);
     ports.add(`${l.address}:${l.port}`);
-    l.tls?.certificates.forEach((c, i) => {
-      for (const k of ['cert_file', 'key_file'] as const) {
-        if (!existsSync(path.resolve(dir, c[k]))) add([...at, 'tls', 'certificates', i, k], `file not found: ${c[k]}`);
-      }
-    });
+    checkTls(l, dir, [...at, 'tls'], add);
+    const filterTypes = new Map<string, string>();
     l.http_filters.forEach((f, fi) => {
-      const factory = middlewareFactory(f.type);
-      if (!factory) return add([...at, 'http_filters', fi, 'type'], `unknown filter type "${f.type}" (known: ${middlewareTypes().join(', ')})`);
-      const parsed = factory.parse(f.metadata);
-      if (!parsed.ok) for (const i of parsed.issues) add([...at, 'http_filters', fi, 'metadata'], `${i.path.replace(/^spec\.metadata\.?/, '') || 'metadata'}: ${i.message}`);
+      const fp = [...at, 'http_filters', fi];
+      if (filterTypes.has(f.name)) add([...fp, 'name'], `duplicate filter name "${f.name}"`);
+      filterTypes.set(f.name, f.type);
+      checkFilterConfig(f.type, f, fp, dir, add, l, l.http_filters.slice(0, fi).some((x) => x.type === 'jwt_authn'));
     });
     l.virtual_hosts.forEach((vh, vi) => vh.routes.forEach((r, ri) => {
       const rp = [...at, 'virtual_hosts', vi, 'routes', ri];
@@ -114,16 +126,112 @@ function crossCheck(cfg: GatewayConfig, dir: string): Problem[] {
         });
         if (r.route.weighted_clusters && r.route.weighted_clusters.clusters.every((w) => w.weight === 0)) add([...rp, 'route', 'weighted_clusters'], 'at least one weight must be greater than 0');
       }
+      for (const [name, o] of Object.entries(r.per_filter_config)) {
+        const op = [...rp, 'per_filter_config', name];
+        const type = filterTypes.get(name);
+        if (type === undefined) { add(op, `no filter named "${name}" on listener ${l.name} (known: ${[...filterTypes.keys()].join(', ') || 'none'})`); continue; }
+        const index = l.http_filters.findIndex((f) => f.name === name);
+        checkFilterConfig(type, { ...o, metadata: o.metadata }, op, dir, add, l, l.http_filters.slice(0, index).some((x) => x.type === 'jwt_authn'), true);
+      }
     }));
   });
   return out;
 }
 
-/** Certificate paths become absolute (relative to the gateway file). */
+type Add = (p: (string | number)[], message: string) => void;
+
+function readable(file: string, dir: string, p: (string | number)[], add: Add): Buffer | undefined {
+  const full = path.resolve(dir, file);
+  if (!existsSync(full)) { add(p, `file not found: ${file}`); return undefined; }
+  try {
+    return readFileSync(full);
+  } catch (err) {
+    add(p, `cannot read ${file}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+function checkTls(l: ListenerConfig, dir: string, at: (string | number)[], add: Add): void {
+  const t = l.tls;
+  if (!t) return;
+  t.certificates.forEach((c, i) => {
+    const cp = [...at, 'certificates', i];
+    const cert = readable(c.cert_file, dir, [...cp, 'cert_file'], add);
+    const key = readable(c.key_file, dir, [...cp, 'key_file'], add);
+    if (!cert || !key) return;
+    try {
+      tls.createSecureContext({ cert, key });
+    } catch (err) {
+      add(cp, `certificate and key do not load as a pair: ${(err as Error).message}`);
+    }
+  });
+  if (t.client_validation) {
+    const ca = readable(t.client_validation.ca_file, dir, [...at, 'client_validation', 'ca_file'], add);
+    if (ca) {
+      try { tls.createSecureContext({ ca }); } catch (err) { add([...at, 'client_validation', 'ca_file'], `not a PEM CA bundle: ${(err as Error).message}`); }
+    }
+  }
+}
+
+interface FilterSections { readonly metadata?: Record<string, string> | undefined; readonly jwt_authn?: JwtAuthnConfig | undefined; readonly rbac?: RbacConfig | undefined }
+
+/** A filter's config (or a route's override of it) against its type. */
+function checkFilterConfig(type: string, f: FilterSections, at: (string | number)[], dir: string, add: Add, l: ListenerConfig, jwtBefore: boolean, override = false): void {
+  const own = (GATEWAY_FILTER_TYPES as readonly string[]).includes(type);
+  if (f.jwt_authn && type !== 'jwt_authn') add([...at, 'jwt_authn'], `jwt_authn is only for a filter of type jwt_authn (this one is ${type})`);
+  if (f.rbac && type !== 'rbac') add([...at, 'rbac'], `rbac is only for a filter of type rbac (this one is ${type})`);
+  if (own && f.metadata !== undefined && Object.keys(f.metadata).length > 0) add([...at, 'metadata'], `a ${type} filter takes its config in ${type}, not metadata`);
+  if (type === 'jwt_authn') {
+    const j = f.jwt_authn;
+    if (j?.local_jwks) {
+      const text = readable(j.local_jwks.filename, dir, [...at, 'jwt_authn', 'local_jwks', 'filename'], add);
+      if (text) {
+        let keys: unknown;
+        try { keys = (JSON.parse(text.toString('utf8')) as { keys?: unknown }).keys; } catch { /* reported below */ }
+        if (!Array.isArray(keys)) add([...at, 'jwt_authn', 'local_jwks', 'filename'], `${j.local_jwks.filename} is not a JWKS (a JSON object with a keys array)`);
+      }
+    }
+    return;
+  }
+  if (type === 'rbac') {
+    f.rbac?.policies.forEach((p, pi) => {
+      const pp = [...at, 'rbac', 'policies', pi, 'match'];
+      const re = (q: (string | number)[], v: string | undefined): void => {
+        const bad = v === undefined ? undefined : compiles(v);
+        if (bad) add(q, bad);
+      };
+      p.match.paths?.forEach((m, i) => re([...pp, 'paths', i, 'regex'], m.regex));
+      p.match.headers?.forEach((m, i) => re([...pp, 'headers', i, 'regex'], m.regex));
+      p.match.jwt_claims?.forEach((m, i) => re([...pp, 'jwt_claims', i, 'regex'], m.regex));
+      p.match.spiffe_ids?.forEach((m, i) => re([...pp, 'spiffe_ids', i, 'regex'], m.regex));
+      p.match.source_ips?.forEach((ip, i) => { if (!parseSourceIp(ip)) add([...pp, 'source_ips', i], `not an IP address or CIDR: ${ip}`); });
+      if (p.match.jwt_claims && !jwtBefore) add([...pp, 'jwt_claims'], 'jwt_claims need a jwt_authn filter before this rbac filter on the listener');
+      if (p.match.spiffe_ids && !l.tls?.client_validation) add([...pp, 'spiffe_ids'], 'spiffe_ids need an https listener with tls.client_validation');
+    });
+    return;
+  }
+  const factory = middlewareFactory(type);
+  if (!factory) {
+    if (!override) add([...at, 'type'], `unknown filter type "${type}" (known: ${[...GATEWAY_FILTER_TYPES, ...middlewareTypes()].join(', ')})`);
+    return;
+  }
+  if (override && f.metadata === undefined) return;
+  const parsed = factory.parse(f.metadata ?? {});
+  if (!parsed.ok) for (const i of parsed.issues) add([...at, 'metadata'], `${i.path.replace(/^spec\.metadata\.?/, '') || 'metadata'}: ${i.message}`);
+}
+
+/** File paths become absolute (relative to the gateway file). */
 function resolveFiles(cfg: GatewayConfig, dir: string): GatewayConfig {
-  for (const l of cfg.spec.listeners) for (const c of l.tls?.certificates ?? []) {
-    c.cert_file = path.resolve(dir, c.cert_file);
-    c.key_file = path.resolve(dir, c.key_file);
+  const abs = (f: string): string => path.resolve(dir, f);
+  const jwt = (j: JwtAuthnConfig | undefined): void => { if (j?.local_jwks) j.local_jwks.filename = abs(j.local_jwks.filename); };
+  for (const l of cfg.spec.listeners) {
+    for (const c of l.tls?.certificates ?? []) {
+      c.cert_file = abs(c.cert_file);
+      c.key_file = abs(c.key_file);
+    }
+    if (l.tls?.client_validation) l.tls.client_validation.ca_file = abs(l.tls.client_validation.ca_file);
+    for (const f of l.http_filters) jwt(f.jwt_authn);
+    for (const vh of l.virtual_hosts) for (const r of vh.routes) for (const o of Object.values(r.per_filter_config)) jwt(o.jwt_authn);
   }
   return cfg;
 }

@@ -4,7 +4,8 @@
  * Regexes are compiled here (validated earlier by load.ts), never per request.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ListenerConfig, MatcherConfig, RouteConfig } from './schema';
+import type { ListenerConfig, RouteConfig } from './schema';
+import { headerValue, valueTest } from './matchers';
 
 export interface CompiledRoute {
   readonly name: string;
@@ -20,24 +21,6 @@ interface CompiledVhost {
   readonly prefixes: readonly string[];
   readonly any: boolean;
   readonly routes: readonly CompiledRoute[];
-}
-
-type ValueTest = (v: string | undefined) => boolean;
-
-function valueTest(m: MatcherConfig): ValueTest {
-  let t: ValueTest;
-  if (m.exact !== undefined) { const e = m.exact; t = (v) => v === e; }
-  else if (m.prefix !== undefined) { const p = m.prefix; t = (v) => v !== undefined && v.startsWith(p); }
-  else if (m.suffix !== undefined) { const s = m.suffix; t = (v) => v !== undefined && v.endsWith(s); }
-  else if (m.regex !== undefined) { const re = new RegExp(`^(?:${m.regex})$`); t = (v) => v !== undefined && re.test(v); }
-  else if (m.present === false) t = (v) => v === undefined;
-  else t = (v) => v !== undefined;
-  return m.invert ? (v) => !t(v) : t;
-}
-
-function headerValue(h: IncomingHttpHeaders, name: string): string | undefined {
-  const v = h[name.toLowerCase()];
-  return Array.isArray(v) ? v.join(',') : v;
 }
 
 /** Envoy writes regex substitutions with \1; JavaScript with $1. */

@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../observability/logger';
 import { ReplaySocket } from '../proxy/replay-socket';
+import { ConnectionDrain } from '../proxy/graceful-close';
 
 export interface InternalListenerOptions {
   readonly host: string;
@@ -48,12 +49,8 @@ export function createInternalListener(opts: InternalListenerOptions): InternalL
     count(res);
     opts.onHttp2(req, res);
   });
-  const sockets = new Set<net.Socket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on('session', (s: http2.ServerHttp2Session) => {
-    sessions.add(s);
-    s.once('close', () => sessions.delete(s));
-  });
+  const drain = new ConnectionDrain();
+  drain.trackSessions(h2);
   const plain = (socket: net.Socket): void => {
     socket.once('data', (first: Buffer) => {
       socket.pause();
@@ -69,9 +66,8 @@ export function createInternalListener(opts: InternalListenerOptions): InternalL
     });
   };
   const track = (socket: net.Socket): void => {
-    sockets.add(socket);
+    drain.trackSocket(socket);
     socket.setNoDelay(true);
-    socket.once('close', () => sockets.delete(socket));
   };
   const front: net.Server = opts.tls
     ? tls.createServer({ ...opts.tls, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
@@ -96,14 +92,6 @@ export function createInternalListener(opts: InternalListenerOptions): InternalL
         resolve(typeof a === 'object' && a ? a.port : opts.port);
       });
     }),
-    close: (graceMs) => new Promise((resolve) => {
-      const timer = setTimeout(() => { for (const s of sockets) s.destroy(); }, graceMs);
-      timer.unref();
-      for (const s of sessions) s.close();
-      h1.closeIdleConnections();
-      const sweep = setInterval(() => h1.closeIdleConnections(), 50);
-      sweep.unref();
-      front.close(() => { clearTimeout(timer); clearInterval(sweep); resolve(); });
-    }),
+    close: (graceMs) => drain.close(front, h1, graceMs),
   };
 }

@@ -239,3 +239,25 @@ test('a bad config is refused with file and field, and the last good one keeps s
   assert.equal(gw.version, before);
   assert.equal((await get('/exact')).headers['x-upstream'], 'alpha');
 });
+
+test('a listener that cannot bind its port is refused with the field; the running config stays', async () => {
+  const before = gw.version;
+  const taken = http.createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const port = (taken.address() as { port: number }).port;
+  try {
+    writeFileSync(file, config().replace('  clusters:\n', `    - name: second
+      address: 127.0.0.1
+      port: ${port}
+      virtual_hosts: [{ name: all, routes: [{ match: { prefix: / }, direct_response: { status: 200 } }] }]
+  clusters:\n`));
+    const r = await gw.reload();
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    assert.match(r.issues.map((i) => `${path.basename(i.file)}: ${i.path}: ${i.message}`).join('\n'), /gateway\.yaml: spec\.listeners\[1\]\.port: cannot listen: .*EADDRINUSE/);
+    assert.equal(gw.version, before);
+    assert.equal((await get('/exact')).headers['x-upstream'], 'alpha');
+  } finally {
+    taken.close();
+  }
+});
