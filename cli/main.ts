@@ -2,14 +2,22 @@
 /**
  * The `outrigger` binary: dispatches to one command from the table below. Adding a command is one
  * entry (a Command from command.ts). Exit codes: the command's own, 2 for usage errors.
+ * Commands other than `sidecar` are loaded when run or asked for help, so starting a sidecar does
+ * not load the CA, the gateway or the iptables tooling.
  */
 import { RUNTIME_VERSION } from '../runtime/version';
 import { printHelp, usageError, EXIT_USAGE, type Command } from './command';
-import { runCommand } from './run-command';
 import { sidecarCommand } from './sidecar-command';
-import { sentryCommand } from './sentry-command';
-import { gatewayCommand } from './gateway-command';
-import { iptablesCommand } from './iptables-command';
+
+/** A command whose module is loaded on first use; `summary` repeats the module's own. */
+function lazyCommand(name: string, summary: string, load: () => Command): Command {
+  return { name, summary, help: () => load().help(), run: (argv) => load().run(argv) };
+}
+
+const runCommand = lazyCommand('run', 'run an app with a sidecar beside it (like `dapr run`)', () => (require('./run-command') as typeof import('./run-command')).runCommand);
+const sentryCommand = lazyCommand('sentry', 'run the Sentry-compatible certificate authority (signs workload certificates)', () => (require('./sentry-command') as typeof import('./sentry-command')).sentryCommand);
+const gatewayCommand = lazyCommand('gateway', 'run the standalone L7 gateway from a Gateway config file (hot reload)', () => (require('./gateway-command') as typeof import('./gateway-command')).gatewayCommand);
+const iptablesCommand = lazyCommand('iptables', 'install (or --dry-run print, or --cleanup remove) the transparent-capture iptables rules', () => (require('./iptables-command') as typeof import('./iptables-command')).iptablesCommand);
 
 const helpCommand: Command = {
   name: 'help',

@@ -6,7 +6,7 @@
 import type { Logger } from '../observability/logger';
 import { substituteEnv } from './env-substitution';
 import { fromZodIssues, type ResourceIssue } from './issues';
-import { isResourceKind, schemaByKind, type LoadedResource, type ResourceKind } from './resource-kinds';
+import { isResourceKind, schemaOf, type LoadedResource, type ResourceKind } from './resource-kinds';
 import type { YamlDocument } from './yaml-documents';
 
 export interface LoadContext {
@@ -86,7 +86,7 @@ export function readDocument(file: string, doc: YamlDocument, ctx: LoadContext, 
     return { status: 'invalid', kind, ...(name !== undefined ? { name } : {}), issues };
   }
 
-  const parsed = schemaByKind[kind].safeParse(subst, { error: requiredMessage });
+  const parsed = schemaOf(kind).safeParse(subst, { error: requiredMessage });
   if (!parsed.success) {
     return { status: 'invalid', kind, ...(name !== undefined ? { name } : {}), issues: fromZodIssues(parsed.error.issues, base, doc.locate) };
   }

@@ -1,9 +1,13 @@
-/** The resource kinds Outrigger understands and their schemas; other kinds are ignored. */
-import { componentSchema, type ComponentResource } from './schemas/component';
-import { configurationSchema, type ConfigurationResource } from './schemas/configuration';
-import { httpEndpointSchema, type HttpEndpointResource } from './schemas/http-endpoint';
-import { resiliencySchema, type ResiliencyResource } from './schemas/resiliency';
-import { subscriptionSchema, type SubscriptionResource } from './schemas/subscription';
+/**
+ * The resource kinds Outrigger understands and their schemas; other kinds are ignored.
+ * A kind's schema (and zod) is loaded when a document of that kind is first read: start-up with
+ * no resources, or only components, does not pay for the others.
+ */
+import type { ComponentResource } from './schemas/component';
+import type { ConfigurationResource } from './schemas/configuration';
+import type { HttpEndpointResource } from './schemas/http-endpoint';
+import type { ResiliencyResource } from './schemas/resiliency';
+import type { SubscriptionResource } from './schemas/subscription';
 import type { Loaded } from './schemas/common';
 
 export type ResourceKind = 'Component' | 'Configuration' | 'Resiliency' | 'Subscription' | 'HTTPEndpoint';
@@ -21,13 +25,18 @@ export interface ResourceByKind {
   HTTPEndpoint: HttpEndpointResource;
 }
 
-export const schemaByKind = {
-  Component: componentSchema,
-  Configuration: configurationSchema,
-  Resiliency: resiliencySchema,
-  Subscription: subscriptionSchema,
-  HTTPEndpoint: httpEndpointSchema,
+const schemaLoaders = {
+  Component: () => (require('./schemas/component') as typeof import('./schemas/component')).componentSchema,
+  Configuration: () => (require('./schemas/configuration') as typeof import('./schemas/configuration')).configurationSchema,
+  Resiliency: () => (require('./schemas/resiliency') as typeof import('./schemas/resiliency')).resiliencySchema,
+  Subscription: () => (require('./schemas/subscription') as typeof import('./schemas/subscription')).subscriptionSchema,
+  HTTPEndpoint: () => (require('./schemas/http-endpoint') as typeof import('./schemas/http-endpoint')).httpEndpointSchema,
 } as const;
+
+/** The zod schema of a kind (its module is loaded on first use). */
+export function schemaOf<K extends ResourceKind>(kind: K): ReturnType<(typeof schemaLoaders)[K]> {
+  return schemaLoaders[kind]() as ReturnType<(typeof schemaLoaders)[K]>;
+}
 
 export function isResourceKind(kind: unknown): kind is ResourceKind {
   return typeof kind === 'string' && (RESOURCE_KINDS as readonly string[]).includes(kind);

@@ -2,7 +2,7 @@
  * Multi-document YAML parsing with line information. A file with a syntax error is rejected as a
  * whole (like daprd) and reported with its line and column.
  */
-import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+import type { Document } from 'yaml';
 import type { ResourceIssue } from './issues';
 
 export interface YamlDocument {
@@ -16,6 +16,8 @@ export interface YamlDocument {
 export type YamlParseResult = { ok: true; docs: YamlDocument[] } | { ok: false; issue: ResourceIssue };
 
 export function parseYamlDocuments(text: string, file: string): YamlParseResult {
+  // yaml is loaded with the first file read: start-up with no resource files does not load it.
+  const { LineCounter, parseAllDocuments, isNode } = require('yaml') as typeof import('yaml');
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, merge: true, prettyErrors: false });
   const all: Document[] = Array.isArray(parsed) ? parsed : [];

@@ -5,11 +5,7 @@
  */
 import type { Logger } from '../observability/logger';
 import type { Resolver, ResolverFactory } from './contract';
-import { consulResolverFactory } from './consul';
 import { createResolverChain, parseFallbackSpecs, relocateMessage } from './fallback';
-import { kubernetesResolverFactory } from './kubernetes';
-import { mdnsResolverFactory } from './mdns';
-import { staticResolverFactory } from './static';
 
 /** daprd's default outside Kubernetes. */
 export const DEFAULT_RESOLVER = 'mdns';
@@ -73,13 +69,18 @@ export class ResolverRegistry {
   }
 }
 
+/** A factory whose module (and its client library) is loaded only when a resolver is created. */
+function lazyFactory(name: string, load: () => ResolverFactory): ResolverFactory {
+  return { name, create: (configuration, log) => load().create(configuration, log) };
+}
+
 /** The built-in resolvers. */
 export function builtinResolvers(): ResolverRegistry {
   return new ResolverRegistry()
-    .register(mdnsResolverFactory)
-    .register(staticResolverFactory)
-    .register(kubernetesResolverFactory)
-    .register(consulResolverFactory);
+    .register(lazyFactory('mdns', () => (require('./mdns') as typeof import('./mdns')).mdnsResolverFactory))
+    .register(lazyFactory('static', () => (require('./static') as typeof import('./static')).staticResolverFactory))
+    .register(lazyFactory('kubernetes', () => (require('./kubernetes') as typeof import('./kubernetes')).kubernetesResolverFactory))
+    .register(lazyFactory('consul', () => (require('./consul') as typeof import('./consul')).consulResolverFactory));
 }
 
 const builtins = builtinResolvers();

@@ -3,11 +3,15 @@
  * grpc-status-details-bin trailer. Uses @bufbuild/protobuf's wire writer; field numbers are from
  * google/rpc/status.proto and google/rpc/error_details.proto.
  */
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import type { BinaryWriter } from '@bufbuild/protobuf/wire';
 import type { DaprError, ErrorDetail } from '../errors/dapr-error';
 
+/** The wire writer is loaded with the first gRPC error reply, not with every listener at start-up. */
+let Writer: typeof BinaryWriter | undefined;
+const newWriter = (): BinaryWriter => new (Writer ??= (require('@bufbuild/protobuf/wire') as typeof import('@bufbuild/protobuf/wire')).BinaryWriter)();
+
 function encodeDetail(detail: ErrorDetail): Uint8Array {
-  const w = new BinaryWriter();
+  const w = newWriter();
   switch (detail['@type']) {
     case 'type.googleapis.com/google.rpc.ErrorInfo':
       w.tag(1, 2).string(detail.reason).tag(2, 2).string(detail.domain);
@@ -31,7 +35,7 @@ function encodeDetail(detail: ErrorDetail): Uint8Array {
 
 /** Serialised google.rpc.Status for a DaprError. */
 export function encodeGrpcStatus(err: DaprError): Uint8Array {
-  const w = new BinaryWriter();
+  const w = newWriter();
   if (err.grpcCode !== 0) w.tag(1, 0).int32(err.grpcCode);
   if (err.message) w.tag(2, 2).string(err.message);
   for (const d of err.details ?? []) {

@@ -26,7 +26,8 @@ export async function waitForAppPort(channel: AppChannel, shouldStop: () => bool
 }
 
 async function getJson(channel: AppChannel, path: string, appId: string): Promise<unknown> {
-  const res = await channel.call({ path, verb: 'GET', query: '', headers: { 'dapr-app-id': appId }, body: Buffer.alloc(0) });
+  const req = { path, verb: 'GET', query: '', headers: { 'dapr-app-id': appId }, body: Buffer.alloc(0) };
+  const res = await (channel.startupCall ? channel.startupCall(req) : channel.call(req));
   if (isDaprError(res) || res.status !== 200) return undefined;
   try {
     return JSON.parse(res.body.toString('utf8'));

@@ -4,7 +4,6 @@
  * invocation, pub/sub and bindings can pause and resume.
  */
 import { EventEmitter } from 'node:events';
-import { request } from 'undici';
 import type { Logger } from '../observability/logger';
 
 export interface AppHealthOptions {
@@ -42,6 +41,8 @@ export class AppHealth extends EventEmitter {
 
   private async probeOnce(): Promise<boolean> {
     try {
+      // Loaded with the first probe, not at start-up (the checks are opt-in).
+      const { request } = require('undici') as typeof import('undici');
       const res = await request(this.opts.baseUrl + this.opts.path, { method: 'GET', headersTimeout: this.opts.timeoutMs, bodyTimeout: this.opts.timeoutMs, signal: AbortSignal.timeout(this.opts.timeoutMs) });
       await res.body.dump();
       return res.statusCode >= 200 && res.statusCode < 300;

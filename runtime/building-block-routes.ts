@@ -8,7 +8,6 @@ import type { ComponentHost } from './component-host';
 import type { DaprServicePart } from '../proxy/grpc/dapr-services';
 import type { StateStore } from '../components/state/contract';
 import { stateRoutes } from '../api/state/http-routes';
-import { stateGrpcHandlers } from '../api/state/grpc-handlers';
 import { StateApi } from '../api/state/state-api';
 import type { TransactionalOutbox } from '../api/pubsub/outbox';
 
@@ -35,13 +34,18 @@ function stateApi(d: BuildingBlockDeps): StateApi {
 /** The protocol heads of every building block, sharing one core per building block. */
 export interface BuildingBlockHeads {
   readonly routes: ApiRouteDef[];
+  /** Built when first read (the gRPC API reads it with its first call): the handlers load the protobuf stubs. */
   readonly grpcServices: DaprServicePart[];
 }
 
 export function buildingBlockHeads(d: BuildingBlockDeps): BuildingBlockHeads {
   const state = stateApi(d);
+  let grpcServices: DaprServicePart[] | undefined;
   return {
     routes: [...stateRoutes(state)],
-    grpcServices: [stateGrpcHandlers(state)],
+    get grpcServices() {
+      const { stateGrpcHandlers } = require('../api/state/grpc-handlers') as typeof import('../api/state/grpc-handlers');
+      return (grpcServices ??= [stateGrpcHandlers(state)]);
+    },
   };
 }

@@ -16,7 +16,6 @@ import { createGrpcApiServer } from '../proxy/grpc/grpc-api-server';
 import { handleInternalGrpc, isGrpcRequest } from '../proxy/grpc/internal-grpc';
 import { sendGrpcError } from '../proxy/local-reply';
 import { Errors } from '../errors/codes';
-import { daprCoreServices } from '../api/grpc/dapr-service-core';
 
 export interface GrpcApi {
   readonly port: number;
@@ -34,8 +33,11 @@ export interface GrpcApiStartOptions {
   readonly metadata: () => MetadataSnapshot;
   readonly setExtended: (key: string, value: string) => void;
   readonly shutdown: (reason: string) => void;
-  /** gRPC handler partials of the building blocks. */
-  readonly services: readonly DaprServicePart[];
+  /**
+   * gRPC handler partials of the building blocks; called once, with the first gRPC API call (the
+   * handlers import the protobuf stubs, which start-up does not load).
+   */
+  readonly services: () => readonly DaprServicePart[];
   /** The inbound (app-side) filters, run on gRPC calls from other sidecars too. */
   readonly inboundFilters: readonly HttpFilter[];
   /** Sidecar-to-sidecar mTLS, when enabled. */
@@ -53,10 +55,13 @@ export async function startGrpcApi(s: GrpcApiStartOptions): Promise<GrpcApi> {
     maxBodySize: opts.maxBodySize,
     filters: s.filters,
     invocation: s.invocation,
-    services: [
-      daprCoreServices({ invocation: s.invocation, getMetadata: s.metadata, setMetadata: s.setExtended, shutdown: () => s.shutdown('shutdown requested through the gRPC API') }),
-      ...s.services,
-    ],
+    services: () => {
+      const { daprCoreServices } = require('../api/grpc/dapr-service-core') as typeof import('../api/grpc/dapr-service-core');
+      return [
+        daprCoreServices({ invocation: s.invocation, getMetadata: s.metadata, setMetadata: s.setExtended, shutdown: () => s.shutdown('shutdown requested through the gRPC API') }),
+        ...s.services(),
+      ];
+    },
     ...(appChannelGrpc ? { appChannelGrpc } : {}),
     ...(opts.appApiToken ? { appApiToken: opts.appApiToken } : {}),
     ...(s.mtls ? { peerTls: (endpoint: Endpoint) => ({ ...s.mtls!.clientOptions({ appId: endpoint.appId, ...(endpoint.namespace ? { namespace: endpoint.namespace } : {}) }), ALPNProtocols: ['h2'] }) } : {}),

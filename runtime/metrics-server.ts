@@ -3,7 +3,7 @@
  * register their own declared statistics on the same registry.
  */
 import http from 'node:http';
-import { Registry, Gauge, collectDefaultMetrics } from 'prom-client';
+import { Registry, Gauge, registerProcessMetrics } from '../observability/prom';
 import type { ComponentHost } from './component-host';
 
 export interface MetricsServer {
@@ -15,7 +15,9 @@ export interface MetricsServer {
 export async function startMetricsServer(opts: { host: string; port: number; appId: string; components: ComponentHost }): Promise<MetricsServer> {
   const registry = new Registry();
   registry.setDefaultLabels({ app_id: opts.appId });
-  collectDefaultMetrics({ register: registry });
+  // Node process metrics are registered with the first scrape: their module (and the GC and
+  // event-loop observers it starts) costs start-up time and memory a sidecar nobody scrapes never needs.
+  let processMetrics = false;
   new Gauge({
     name: 'dapr_runtime_component_loaded',
     help: 'The number of successfully loaded components',
@@ -38,6 +40,10 @@ export async function startMetricsServer(opts: { host: string; port: number; app
     if (req.url !== '/metrics' && req.url !== '/') {
       res.writeHead(404).end();
       return;
+    }
+    if (!processMetrics) {
+      processMetrics = true;
+      registerProcessMetrics(registry);
     }
     registry.metrics().then(
       (text) => { res.writeHead(200, { 'content-type': registry.contentType }); res.end(text); },

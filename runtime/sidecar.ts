@@ -47,11 +47,11 @@ import { createBlocksRuntime } from './blocks';
 import { createSecretResolver } from './secrets/resolver';
 import { buildingBlockOf } from '../components/contract';
 import type { SecretStore } from '../components/secretstores/contract';
-import { startTransparentCapture } from '../proxy/capture/transparent';
-import { dispatchInvoke, inboundChainDispatch } from '../proxy/capture/capture-adapters';
+import type { TransparentCapture, TransparentCaptureOptions } from '../proxy/capture/transparent';
+import { dispatchInvoke, grpcServerInvoke, inboundChainDispatch, inboundH2Dispatch } from '../proxy/capture/capture-adapters';
 import { isDaprError } from '../errors/dapr-error';
 import { createPubsubRuntime } from './pubsub';
-import { GrpcAppChannel } from './app-channel/grpc-app-channel';
+import type { GrpcAppChannel } from './app-channel/grpc-app-channel';
 import type { PubSub } from '../components/pubsub/contract';
 import type { StateStore } from '../components/state/contract';
 import type { SubscriptionResource } from '../config/schemas/subscription';
@@ -133,6 +133,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     metrics: metrics?.registry, apiToken: opts.apiToken, appHealthy: () => appHealth?.isHealthy(),
     appProtocol: opts.appProtocol, reroute: (ex) => { if (dispatchDeps) resolveRoute(ex, dispatchDeps); },
   });
+  components.useCallFilters(chains.componentCalls);
   const invocation = new DefaultInvocationService({
     resilience: () => chains.invoke,
     appId: opts.appId, namespace: opts.namespace, logger: log.child('invoke'),
@@ -174,7 +175,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     appId: opts.appId, namespace: opts.namespace, logger: log.child('pubsub'), maxBodySize: opts.maxBodySize,
     pubsubs: () => components.instancesOf<PubSub>('pubsub'), componentOf: (n) => components.resolvedOf(n),
     appChannel, appProtocol: opts.appProtocol,
-    ...(appChannel instanceof GrpcAppChannel ? { grpcApp: appChannel } : {}),
+    ...(appChannel && (appChannel.protocol === 'grpc' || appChannel.protocol === 'grpcs') ? { grpcApp: appChannel as GrpcAppChannel } : {}),
     ...(appHealth ? { appHealth } : {}),
     declarative: () => [...subscriptionsByName.values()],
     stateStores: () => components.instancesOf<StateStore>('state'),
@@ -214,7 +215,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   let grpcApi: GrpcApi | undefined;
   const httpPort = await httpApi.listen();
   const internalPort = await internal.listen();
-  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: [...apiFilters, ...chains.grpcFilters], inboundFilters: chains.inboundFilters, invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: [...heads.grpcServices, ...pubsub.grpcServices(), ...blocks.grpcServices], ...(mtls ? { mtls } : {}) });
+  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: [...apiFilters, ...chains.grpcFilters], inboundFilters: chains.inboundFilters, invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: () => [...heads.grpcServices, ...pubsub.grpcServices(), ...blocks.grpcServices], ...(mtls ? { mtls } : {}) });
   mtls?.onChange(() => {
     internal.setSecureContext(mtls.identity.secureContextOptions());
     pools.rotateTls();
@@ -227,17 +228,19 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     : [];
   // Transparent mode: captured outbound HTTP goes through invocation, inbound through the inbound chain.
   const capture = opts.outboundCapturePort !== undefined || opts.inboundCapturePort !== undefined
-    ? await startTransparentCapture({
+    ? await startCapture({
         outboundPort: opts.outboundCapturePort ?? 0,
         ...(opts.inboundCapturePort !== undefined ? { inboundPort: opts.inboundCapturePort } : {}),
         logger: log, pools, maxHeaderSize: opts.readBufferSize,
         invoke: dispatchInvoke(dispatch, opts.apiToken),
+        invokeGrpc: grpcServerInvoke(grpcApi.server, opts.apiToken),
         isMeshApp: async (id) => !isDaprError(await invocation.resolveTarget(id)),
         appHttpPorts: opts.appPort !== undefined ? [opts.appPort] : [],
         onInboundHttp: inboundChainDispatch(opts.appId, () => inboundChain),
+        onInboundH2: inboundH2Dispatch(opts, chains.inboundFilters, log, appHealthy),
       })
     : undefined;
-  if (capture) log.info(`transparent capture: outbound on 127.0.0.1:${capture.outboundPort}${capture.inboundPort !== undefined ? `, inbound on 0.0.0.0:${capture.inboundPort}` : ''}`);
+  if (capture) log.info(capture.summary);
   listening = true;
   await pubsub.start();
   const where = (port: number): string => opts.listenAddresses.map((a) => `${a.includes(':') ? `[${a}]` : a}:${port}`).join(', ');
@@ -333,6 +336,11 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     stop: (reason) => stopFn(reason),
     closed,
   };
+}
+
+/** Transparent capture, loaded only when a capture port is given. */
+async function startCapture(o: TransparentCaptureOptions): Promise<TransparentCapture> {
+  return (await import('../proxy/capture/transparent.js')).startTransparentCapture(o);
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { splitTarget, normalisePath } from '../proxy/path';
 import { relayUpgrade, rejectUpgrade, upgradeRequestHeaders } from '../proxy/upgrade';
 import type { UpstreamPools } from '../proxy/upstream/pools';
@@ -36,7 +36,8 @@ function tokenOk(expected: string | undefined, got: string | string[] | undefine
 
 export function createUpgradeHandler(deps: UpgradeDeps): { api: (req: http.IncomingMessage, s: Duplex, head: Buffer) => void; internal: (req: http.IncomingMessage, s: Duplex, head: Buffer) => void } {
   let appPool: Pool | undefined;
-  const app = (): Pool | undefined => (deps.appChannelOrigin ? (appPool ??= new Pool(deps.appChannelOrigin)) : undefined);
+  // undici is loaded with the first upgrade to the app, not at start-up.
+  const app = (): Pool | undefined => (deps.appChannelOrigin ? (appPool ??= new (require('undici') as typeof import('undici')).Pool(deps.appChannelOrigin)) : undefined);
 
   const api = async (req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     if (!tokenOk(deps.apiToken, req.headers['dapr-api-token'])) return rejectUpgrade(socket, Errors.invalidApiToken());

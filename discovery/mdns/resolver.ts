@@ -17,7 +17,7 @@ import { MdnsCache } from './cache';
 import { nameKey, ownNames, serviceName } from './names';
 import type { MdnsOptions } from './options';
 import { allRecords, replyTo, type Announcement } from './records';
-import { openMdnsSocket, type MdnsSocket } from './transport';
+import type { MdnsSocket } from './transport';
 
 const SWEEP_INTERVAL_MS = 1000;
 const PERIODIC_BROWSE_MS = 30_000;
@@ -66,6 +66,8 @@ export class MdnsResolver implements Resolver {
       const names = ownNames(self.appId, self.internalPort);
       const announcement: Announcement = { names, appId: self.appId, namespace: self.namespace, port: self.internalPort, addresses };
       const endpoint: Endpoint = { host: addresses[0] as string, port: self.internalPort, appId: self.appId, namespace: self.namespace };
+      // multicast-dns is loaded when the resolver starts (after the API listens), not at start-up.
+      const { openMdnsSocket } = require('./transport') as typeof import('./transport');
       const { mdns, via } = await openMdnsSocket(this.opts, this.log);
       if (this.state !== 'starting') {
         mdns.destroy();

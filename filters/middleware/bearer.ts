@@ -6,7 +6,6 @@
  * unknown key ids). A missing or malformed header is refused synchronously.
  */
 import type { JWTVerifyGetKey } from 'jose' with { 'resolution-mode': 'import' };
-import { request } from 'undici';
 import { Continue, Stop, type Exchange, type FilterFactory, type FilterStatus, type HttpFilter } from '../../proxy/contracts';
 import { sendLocalReply } from '../../proxy/local-reply';
 import { daprError, GrpcCode } from '../../errors/dapr-error';
@@ -22,6 +21,8 @@ export interface BearerConfig {
 const unauthorized = daprError(401, 'ERR_UNAUTHORIZED', 'invalid or missing bearer token', GrpcCode.UNAUTHENTICATED);
 
 async function discoverJwks(issuer: string): Promise<URL> {
+  // undici is loaded when a bearer middleware first fetches its issuer's keys, not at start-up.
+  const { request } = require('undici') as typeof import('undici');
   const res = await request(issuer.replace(/\/+$/, '') + '/.well-known/openid-configuration', { signal: AbortSignal.timeout(5000) });
   const doc = (await res.body.json()) as { jwks_uri?: unknown };
   if (res.statusCode !== 200 || typeof doc.jwks_uri !== 'string') throw new Error('OpenID configuration has no jwks_uri');

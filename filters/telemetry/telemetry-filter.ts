@@ -12,12 +12,11 @@
  * dapr_http_client_* for the call to the app).
  */
 import type { Http2ServerResponse } from 'node:http2';
-import { SpanStatusCode } from '@opentelemetry/api';
 import { Continue, Stop, type Exchange, type FilterStatus, type HttpFilter } from '../../proxy/contracts';
 import { sendLocalReply } from '../../proxy/local-reply';
 import { Errors } from '../../errors/codes';
 import type { FilterStats } from '../metrics/filter-stats';
-import { SpanKind, decideSampled, type Span, type Tracing } from '../tracing/tracer';
+import { SpanKind, SpanStatusCode, decideSampled, type Span, type Tracing } from '../tracing/tracer';
 import { formatGrpcTraceBin, formatTraceparent, newSpanId, newTraceId, parseGrpcTraceBin, parseTraceparent, validBaggage } from '../tracing/trace-context';
 
 export interface TelemetryOptions {

@@ -5,11 +5,14 @@
  * to the gRPC proxy, and the rest answers UNIMPLEMENTED as grpc-go does for an unknown service.
  * The maximum message size (--max-body-size) is enforced on every request message either way.
  * See docs/adr/0002-grpc-server.md.
+ *
+ * The Connect stack and the Dapr protobuf stubs are loaded when the first call arrives (when the
+ * services are given as a function), not at start-up: a sidecar used only over HTTP never pays
+ * for them. The load is synchronous, so the first call is served like any other.
  */
 import * as http2 from 'node:http2';
 import type { ConnectionOptions } from 'node:tls';
 import type { ConnectRouter } from '@connectrpc/connect';
-import { Dapr } from '@dapr/dapr/proto/dapr/proto/runtime/v1/dapr_pb';
 import type { InvocationService } from '../../api/invoke/contract';
 import type { Endpoint } from '../../discovery/contract';
 import { Errors } from '../../errors/codes';
@@ -17,8 +20,8 @@ import { daprError, GrpcCode } from '../../errors/dapr-error';
 import type { Logger } from '../../observability/logger';
 import { Stop, type Exchange, type FilterStatus, type HttpFilter } from '../contracts';
 import { replyGrpcError } from './grpc-reply';
-import { createConnectDispatch } from './connect-handler';
-import { mergeDaprServices, type DaprServicePart } from './dapr-services';
+import type { ConnectDispatch } from './connect-handler';
+import type { DaprServicePart } from './dapr-services';
 import { grpcTargetAppId, proxyGrpc, type GrpcAppTarget, type GrpcProxyDeps } from './grpc-proxy';
 import { UpstreamSessions } from './upstream-sessions';
 
@@ -31,8 +34,11 @@ export interface GrpcApiDeps {
   /** Run in order before dispatch; a filter returning Stop has replied already. */
   readonly filters: readonly HttpFilter[];
   readonly invocation: InvocationService;
-  /** Dapr service handler partials contributed by building blocks (merged; overlaps are an error). */
-  readonly services: readonly DaprServicePart[];
+  /**
+   * Dapr service handler partials contributed by building blocks (merged; overlaps are an error).
+   * A function is called once, with the first call, so the handlers' modules load only then.
+   */
+  readonly services: readonly DaprServicePart[] | (() => readonly DaprServicePart[]);
   /** The local app's gRPC server (--app-protocol grpc), the target of self-proxied calls. */
   readonly appChannelGrpc?: GrpcAppTarget;
   /** More Connect services on the same port (e.g. durabletask's TaskHubSidecarService). */
@@ -70,12 +76,19 @@ function splitPath(path: string): [string, string] {
 
 export function createGrpcApiServer(deps: GrpcApiDeps): GrpcApiServer {
   const logger = deps.logger;
-  const impl = mergeDaprServices(deps.services);
   const shutdown = new AbortController();
-  const connect = createConnectDispatch((router) => {
-    router.service(Dapr, impl);
-    deps.extraRoutes?.(router);
-  }, deps.maxBodySize, logger, shutdown.signal);
+  const buildConnect = (): ConnectDispatch => {
+    const { createConnectDispatch } = require('./connect-handler') as typeof import('./connect-handler');
+    const { mergeDaprServices } = require('./dapr-services') as typeof import('./dapr-services');
+    const { Dapr } = require('@dapr/dapr/proto/dapr/proto/runtime/v1/dapr_pb') as typeof import('@dapr/dapr/proto/dapr/proto/runtime/v1/dapr_pb');
+    const impl = mergeDaprServices(typeof deps.services === 'function' ? deps.services() : deps.services);
+    return createConnectDispatch((router) => {
+      router.service(Dapr, impl);
+      deps.extraRoutes?.(router);
+    }, deps.maxBodySize, logger, shutdown.signal);
+  };
+  // Given as a list, the services are wired at once (an overlap throws here, as before).
+  let connect: ConnectDispatch | undefined = typeof deps.services === 'function' ? undefined : buildConnect();
   const sessions = new UpstreamSessions(logger);
   const proxyDeps: GrpcProxyDeps = {
     appId: deps.appId,
@@ -90,6 +103,14 @@ export function createGrpcApiServer(deps: GrpcApiDeps): GrpcApiServer {
   };
 
   const dispatch = (ex: Exchange): void => {
+    if (!connect) {
+      try {
+        connect = buildConnect();
+      } catch (err) {
+        logger.error('gRPC API services failed to load', { err: err instanceof Error ? err : String(err) });
+        return replyGrpcError(ex.res as http2.Http2ServerResponse, Errors.internal('gRPC API services failed to load'));
+      }
+    }
     const handler = connect.handlers.get(ex.path);
     if (handler) return connect.serve(handler, ex);
     const [service, method] = splitPath(ex.path);

@@ -4,8 +4,9 @@
  * (mTLS between sidecars: the peer must present the SPIFFE ID of the app that was resolved, so a
  * pool is keyed by origin AND that identity; a stale address now owned by another app fails the
  * handshake instead of reaching the wrong app).
+ * undici itself is loaded with the first pool: a sidecar that never calls out does not pay for it.
  */
-import { Pool, type Dispatcher } from 'undici';
+import type { Pool, Dispatcher } from 'undici';
 import type { ConnectionOptions } from 'node:tls';
 
 /** The identity a TLS upstream must prove (mTLS). */
@@ -34,7 +35,8 @@ export class UpstreamPools {
     let pool = this.pools.get(key);
     if (!pool) {
       const tls = tlsOrigin ? this.opts.tls?.(peer) : undefined;
-      pool = new Pool(origin, {
+      const { Pool: UndiciPool } = require('undici') as typeof import('undici');
+      pool = new UndiciPool(origin, {
         connections: this.opts.connections ?? 256,
         pipelining: 1,
         keepAliveTimeout: this.opts.keepAliveTimeoutMs ?? 60_000,

@@ -23,6 +23,11 @@ export interface AppChannel {
   forward(ex: Exchange): void | Promise<void>;
   /** A buffered request to the app. */
   call(req: AppRequest): Promise<UnaryInvokeResponse | DaprError>;
+  /**
+   * A buffered request made once at start-up (the app's configuration and subscriptions), where
+   * the channel can answer without setting up its pooled client. Same contract as `call`.
+   */
+  startupCall?(req: AppRequest): Promise<UnaryInvokeResponse | DaprError>;
   /** True once the app's port accepts connections. */
   probe(): Promise<boolean>;
   close(): Promise<void>;

@@ -1,9 +1,11 @@
 /**
  * The app channel for HTTP and HTTPS apps: relays exchanges to the app over a keep-alive undici
  * pool, bounded by --app-max-concurrency, and makes buffered calls for the runtime's own needs.
+ * The pool (and undici with it) is created on the first call: a sidecar whose app is never called
+ * does not pay for the HTTP client's code and memory.
  */
 import net from 'node:net';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { Exchange } from '../../proxy/contracts';
 import { relay } from '../../proxy/upstream/relay';
 import { planBody, BodyTooLargeError } from '../../proxy/body-limit';
@@ -13,7 +15,8 @@ import type { DaprError } from '../../errors/dapr-error';
 import type { UnaryInvokeResponse } from '../../api/invoke/contract';
 import type { AppChannel, AppRequest } from './contract';
 import { Semaphore } from './semaphore';
-import { bufferedCall } from '../../proxy/upstream/buffered-call';
+import { bufferedCall, type BufferedRequest } from '../../proxy/upstream/buffered-call';
+import { oneOffCall } from './one-off-call';
 import { appRequestHeaders, type AppIdentity } from './app-headers';
 
 export interface HttpAppChannelOptions extends AppIdentity {
@@ -26,22 +29,31 @@ export interface HttpAppChannelOptions extends AppIdentity {
 
 export class HttpAppChannel implements AppChannel {
   readonly protocol: 'http' | 'https';
-  private readonly pool: Pool;
+  private lazyPool: Pool | undefined;
+  private closed = false;
   private readonly limit: Semaphore;
 
   constructor(private readonly opts: HttpAppChannelOptions) {
     this.protocol = opts.protocol;
-    const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-    this.pool = new Pool(`${opts.protocol}://${host}:${opts.port}`, {
+    this.limit = new Semaphore(opts.maxConcurrency);
+  }
+
+  private get pool(): Pool {
+    if (this.lazyPool) return this.lazyPool;
+    const { Pool: UndiciPool } = require('undici') as typeof import('undici');
+    const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
+    this.lazyPool = new UndiciPool(`${this.opts.protocol}://${host}:${this.opts.port}`, {
       connections: 256,
       pipelining: 1,
       keepAliveTimeout: 60_000,
       headersTimeout: 0,
       bodyTimeout: 0,
       // Apps serving HTTPS locally usually have self-signed certificates; daprd does not verify them.
-      ...(opts.protocol === 'https' ? { connect: { rejectUnauthorized: false } } : {}),
+      ...(this.opts.protocol === 'https' ? { connect: { rejectUnauthorized: false } } : {}),
     });
-    this.limit = new Semaphore(opts.maxConcurrency);
+    // A call after close() fails like a call on a closed pool would.
+    if (this.closed) void this.lazyPool.close().catch(() => undefined);
+    return this.lazyPool;
   }
 
   forward(ex: Exchange): Promise<void> {
@@ -67,13 +79,22 @@ export class HttpAppChannel implements AppChannel {
     return wait ? wait.then(go) : go();
   }
 
-  async call(req: AppRequest): Promise<UnaryInvokeResponse | DaprError> {
+  call(req: AppRequest): Promise<UnaryInvokeResponse | DaprError> {
+    return this.buffered(req, (r, onError) => bufferedCall(this.pool, r, onError));
+  }
+
+  /** Start-up reads go over a one-off node:http connection: the pool (undici) loads with the first real call. */
+  startupCall(req: AppRequest): Promise<UnaryInvokeResponse | DaprError> {
+    return this.buffered(req, (r, onError) => oneOffCall({ protocol: this.opts.protocol, host: this.opts.host, port: this.opts.port }, r, onError));
+  }
+
+  private async buffered(req: AppRequest, send: (r: BufferedRequest, onError: (err: Error) => DaprError) => Promise<UnaryInvokeResponse | DaprError>): Promise<UnaryInvokeResponse | DaprError> {
     await this.limit.acquire();
     try {
       const headers: Record<string, string> = { ...req.headers, 'dapr-callee-app-id': this.opts.appId };
       if (req.contentType) headers['content-type'] = req.contentType;
       if (this.opts.appApiToken) headers['dapr-api-token'] = this.opts.appApiToken;
-      return await bufferedCall(this.pool, { path: req.path, query: req.query, verb: req.verb, headers, body: req.body }, (err) => Errors.invokeFailed(this.opts.appId, `error invoking app: ${err.message}`));
+      return await send({ path: req.path, query: req.query, verb: req.verb, headers, body: req.body }, (err) => Errors.invokeFailed(this.opts.appId, `error invoking app: ${err.message}`));
     } finally {
       this.limit.release();
     }
@@ -84,7 +105,8 @@ export class HttpAppChannel implements AppChannel {
   }
 
   async close(): Promise<void> {
-    await this.pool.close().catch(() => undefined);
+    this.closed = true;
+    await this.lazyPool?.close().catch(() => undefined);
   }
 }
 

@@ -21,16 +21,12 @@ import { lockDrivers } from '../../components/lock/drivers';
 import { SecretsApi } from '../../api/secrets/secrets-api';
 import { secretAccess } from '../../api/secrets/scopes';
 import { secretsRoutes } from '../../api/secrets/http-routes';
-import { secretsGrpcHandlers } from '../../api/secrets/grpc-handlers';
 import { ConfigurationApi } from '../../api/configuration/configuration-api';
 import { configurationRoutes } from '../../api/configuration/http-routes';
-import { configurationGrpcHandlers } from '../../api/configuration/grpc-handlers';
 import { BindingsApi } from '../../api/bindings/bindings-api';
 import { bindingsRoutes } from '../../api/bindings/http-routes';
-import { bindingsGrpcHandlers } from '../../api/bindings/grpc-handlers';
 import { LockApi } from '../../api/lock/lock-api';
 import { lockRoutes } from '../../api/lock/http-routes';
-import { lockGrpcHandlers } from '../../api/lock/grpc-handlers';
 import { createSecretResolver, type ResolveSecret } from '../secrets/resolver';
 import { InputBindings, type AppHealthLike, type InputBindingsDeps } from '../bindings/input-bindings';
 import type { GrpcBindingApp } from '../bindings/app-delivery';
@@ -58,6 +54,7 @@ export interface BlocksRuntimeDeps {
 
 export interface BlocksRuntime {
   readonly routes: ApiRouteDef[];
+  /** Built when first read (the gRPC API reads it with its first call): the handlers load the protobuf stubs. */
   readonly grpcServices: DaprServicePart[];
   readonly drivers: ComponentDriver[];
   /** For resolveComponentMetadata: reads secretKeyRef values through the loaded secret stores. */
@@ -98,6 +95,14 @@ export function createBlocksRuntime(deps: BlocksRuntimeDeps): BlocksRuntime {
   const lock = new LockApi({ appId: deps.appId, stores: () => host.instancesOf<LockStore>('lock'), metadataOf });
 
   let input: InputBindings | undefined;
+  let grpcServices: DaprServicePart[] | undefined;
+  const buildGrpcServices = (): DaprServicePart[] => {
+    const { secretsGrpcHandlers } = require('../../api/secrets/grpc-handlers') as typeof import('../../api/secrets/grpc-handlers');
+    const { configurationGrpcHandlers } = require('../../api/configuration/grpc-handlers') as typeof import('../../api/configuration/grpc-handlers');
+    const { bindingsGrpcHandlers } = require('../../api/bindings/grpc-handlers') as typeof import('../../api/bindings/grpc-handlers');
+    const { lockGrpcHandlers } = require('../../api/lock/grpc-handlers') as typeof import('../../api/lock/grpc-handlers');
+    return [secretsGrpcHandlers(secrets), configurationGrpcHandlers(configuration), bindingsGrpcHandlers(bindings), lockGrpcHandlers(lock)];
+  };
 
   return {
     routes: [
@@ -106,7 +111,9 @@ export function createBlocksRuntime(deps: BlocksRuntimeDeps): BlocksRuntime {
       ...bindingsRoutes(bindings, deps.maxBodySize),
       ...lockRoutes(lock, deps.maxBodySize),
     ],
-    grpcServices: [secretsGrpcHandlers(secrets), configurationGrpcHandlers(configuration), bindingsGrpcHandlers(bindings), lockGrpcHandlers(lock)],
+    get grpcServices() {
+      return (grpcServices ??= buildGrpcServices());
+    },
     drivers: blockDrivers,
     secretResolver: createSecretResolver((name) => host.instancesOf<SecretStore>('secretstores').get(name)),
     async start() {

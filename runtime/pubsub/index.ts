@@ -16,13 +16,11 @@ import type { AppProtocol } from '../options';
 import { isDaprError } from '../../errors/dapr-error';
 import { PubsubApi, type PubsubRegistry } from '../../api/pubsub/pubsub-api';
 import { pubsubRoutes } from '../../api/pubsub/http-routes';
-import { publishGrpcHandlers } from '../../api/pubsub/grpc-handlers';
 import { TransactionalOutbox } from '../../api/pubsub/outbox';
 import { HttpPostman } from './http-postman';
-import { GrpcPostman, type GrpcAppCallbacks } from './grpc-postman';
+import type { GrpcAppCallbacks } from './grpc-postman';
 import type { HealthSource } from './flow-control';
 import { SubscriptionManager } from './manager';
-import { streamingHandler } from './streaming';
 import { fromDeclarative, fromGrpcSubscriptions, fromHttpSubscribe } from './subscription-spec';
 import { DEFAULT_RETRY_POLICY, type RetryPolicyProvider } from './retry-policy';
 import { newInstanceId } from './subscriber';
@@ -56,6 +54,7 @@ export interface PubsubRuntime {
   readonly api: PubsubApi;
   readonly outbox: TransactionalOutbox;
   routes(): ApiRouteDef[];
+  /** The gRPC handlers (loaded on the call: they import Connect and the protobuf stubs). */
   grpcServices(): DaprServicePart[];
   /** Raw entries of the HTTP app's GET /dapr/subscribe (may be called any time, again on change). */
   setProgrammaticSubscriptions(raw: readonly unknown[]): Promise<void>;
@@ -80,7 +79,9 @@ export function createPubsubRuntime(deps: PubsubRuntimeDeps): PubsubRuntime {
   };
   const api = new PubsubApi({ appId: deps.appId, namespace: deps.namespace, logger: log, maxBodySize: deps.maxBodySize, pubsubs: registry });
   const grpcApp = deps.appProtocol === 'grpc' || deps.appProtocol === 'grpcs';
-  const postman = grpcApp ? (deps.grpcApp ? new GrpcPostman(deps.grpcApp) : undefined) : deps.appChannel ? new HttpPostman(deps.appChannel) : undefined;
+  const postman = grpcApp
+    ? (deps.grpcApp ? new (require('./grpc-postman') as typeof import('./grpc-postman')).GrpcPostman(deps.grpcApp) : undefined)
+    : deps.appChannel ? new HttpPostman(deps.appChannel) : undefined;
   const instanceId = newInstanceId();
   const manager = new SubscriptionManager({
     appId: deps.appId, namespace: deps.namespace, logger: log, api, postman, instanceId,
@@ -117,15 +118,19 @@ export function createPubsubRuntime(deps: PubsubRuntimeDeps): PubsubRuntime {
     api,
     outbox,
     routes: () => pubsubRoutes(api),
-    grpcServices: () => [
-      publishGrpcHandlers(api),
-      {
-        subscribeTopicEventsAlpha1: streamingHandler({
-          appId: deps.appId, namespace: deps.namespace, logger: log.child('streaming'), api, instanceId,
-          retryPolicy: DEFAULT_RETRY_POLICY, register: (spec) => manager.addStreaming(spec),
-        }),
-      },
-    ],
+    grpcServices: () => {
+      const { publishGrpcHandlers } = require('../../api/pubsub/grpc-handlers') as typeof import('../../api/pubsub/grpc-handlers');
+      const { streamingHandler } = require('./streaming') as typeof import('./streaming');
+      return [
+        publishGrpcHandlers(api),
+        {
+          subscribeTopicEventsAlpha1: streamingHandler({
+            appId: deps.appId, namespace: deps.namespace, logger: log.child('streaming'), api, instanceId,
+            retryPolicy: DEFAULT_RETRY_POLICY, register: (spec) => manager.addStreaming(spec),
+          }),
+        },
+      ];
+    },
     setProgrammaticSubscriptions: (raw) => manager.setProgrammatic(fromHttpSubscribe(raw)),
     async discoverAppSubscriptions() {
       if (grpcApp) {
