@@ -89,7 +89,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   return cmd.run(rest);
 }
 
-if (require.main === module) {
+/** Runs the command line of this process and exits with its code (the `outrigger` executable). */
+export function runAsExecutable(): void {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
@@ -98,3 +99,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runAsExecutable();

@@ -1,4 +1,4 @@
-/** Launching an Outrigger sidecar (`node dist/cli/main.js sidecar ...`, daprd flags) for the bench. */
+/** Launching an Outrigger sidecar (`node dist/cli/launcher.js sidecar ...`, daprd flags) for the bench. */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePorts, httpGet } from '../proc/net';
@@ -6,8 +6,8 @@ import { startSut } from './start-process';
 import type { Launched } from '../proc/processes';
 import type { TargetContext } from './types';
 
-/** dist/bench/targets -> dist/cli/main.js; BENCH_SIDECAR_MAIN points the bench at another build. */
-export const SIDECAR_MAIN = process.env.BENCH_SIDECAR_MAIN ?? join(__dirname, '..', '..', 'cli', 'main.js');
+/** dist/bench/targets -> dist/cli/launcher.js (the `outrigger` executable: bundle + code cache); BENCH_SIDECAR_MAIN points the bench at another build. */
+export const SIDECAR_MAIN = process.env.BENCH_SIDECAR_MAIN ?? join(__dirname, '..', '..', 'cli', 'launcher.js');
 
 export interface SidecarPorts {
   readonly http: number;
