@@ -55,8 +55,8 @@ type Cli = typeof import('./main');
 function loadBundle(source: string): Cli {
   const files = cacheFiles();
   const cached = readCache(files);
-  // Same wrapper and arguments as Node's own CommonJS loader.
-  const script = new Script(Module.wrap(source.replace(/^#!.*/, '')), { filename: BUNDLE, ...(cached ? { cachedData: cached } : {}) });
+  // The file is one function expression with the arguments of Node's own CommonJS wrapper.
+  const script = new Script(source, { filename: BUNDLE, ...(cached ? { cachedData: cached } : {}) });
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   if (!cached || script.cachedDataRejected) {
     setTimeout(() => writeCache(files, script.createCachedData()), WRITE_CACHE_AFTER_MS).unref();
@@ -70,7 +70,7 @@ function loadBundle(source: string): Cli {
 function loadCli(): Cli {
   let source: string;
   try {
-    source = readFileSync(BUNDLE, 'utf8');
+    source = readFileSync(BUNDLE, 'latin1'); // ASCII only (scripts/bundle.mjs): one byte per character
   } catch {
     return require('./main') as Cli;
   }
