@@ -7,6 +7,7 @@ import { constants, type Http2ServerResponse, type OutgoingHttpHeaders, type Ser
 import { httpErrorBody, type DaprError } from '../errors/dapr-error';
 import type { Protocol, ResponseLike } from './contracts';
 import { grpcErrorTrailers } from './grpc-status';
+import { resetStream } from './http2-stream-reset';
 
 export function sendLocalReply(target: { protocol: Protocol; res: ResponseLike }, err: DaprError): void {
   if (target.protocol === 'grpc') sendGrpcError(target.res as Http2ServerResponse, err);
@@ -33,22 +34,23 @@ export function sendGrpcError(res: Http2ServerResponse, err: DaprError): void {
   if (stream.destroyed || stream.closed) return;
   if (stream.headersSent) {
     // Too late for a status: reset the stream so the client sees an error, never a success.
-    stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+    resetStream(stream, constants.NGHTTP2_INTERNAL_ERROR);
     return;
   }
   respondOrReset(stream, { ':status': 200, 'content-type': 'application/grpc', ...grpcErrorTrailers(err) }, { endStream: true });
 }
 
 /**
- * stream.respond() throws if the response was already initiated (e.g. two parties racing to answer
- * a failing stream); on the request path that must never escape as an exception, so the stream is
- * reset instead and the client sees an error, never a success.
+ * stream.respond() throws if the response was already initiated (two parties answering one stream,
+ * or a write before respond(), which makes Node answer with a bare :status 200 on its own); on the
+ * request path that must never escape as an exception, so the stream is reset instead and the
+ * client sees an error, never a success. A guard: the relays answer each stream once.
  */
 export function respondOrReset(stream: ServerHttp2Stream, headers: OutgoingHttpHeaders, options: ServerStreamResponseOptions): void {
   if (stream.destroyed || stream.closed) return;
   try {
     stream.respond(headers, options);
   } catch {
-    stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+    resetStream(stream, constants.NGHTTP2_INTERNAL_ERROR);
   }
 }

@@ -10,6 +10,7 @@ import http2 from 'node:http2';
 import type { OutgoingHttpHeaders } from 'node:http2';
 import { forwardableHeaders } from '../headers';
 import { respondOrReset } from '../local-reply';
+import { resetStream } from '../http2-stream-reset';
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
 
@@ -24,19 +25,6 @@ export function h2RequestHeaders(h: http2.IncomingHttpHeaders): OutgoingHttpHead
   };
   if (h.te === 'trailers') out.te = 'trailers'; // gRPC requires it; the only TE value HTTP/2 allows
   return out;
-}
-
-/**
- * Resets a server stream with `code`. Node's close(code) first ends the writable side; once the
- * caller has finished sending, that END_STREAM closes the stream and the RST_STREAM is dropped, so
- * the caller would see a clean end (for gRPC: a call without a status). There only destroy() still
- * resets, and always with INTERNAL_ERROR.
- */
-export function resetStream(stream: http2.ServerHttp2Stream, code: number): void {
-  if (stream.destroyed || stream.closed) return;
-  if (!stream.readableEnded) return stream.close(code);
-  stream.on('error', () => undefined); // destroy(err) emits it; the reset is the whole message
-  stream.destroy(new Error(`stream reset by the upstream (code ${code})`));
 }
 
 /**
@@ -76,13 +64,15 @@ export function relayH2Stream(
       respondOrReset(downstream, out, { endStream: true });
     } else {
       respondOrReset(downstream, out, { waitForTrailers: true });
+      // Body only after the head: Node emits 'response' a tick after parsing HEADERS but 'data'
+      // at once, and a write before respond() would make Node send a bare :status 200 itself.
+      up.on('data', (chunk: Buffer) => {
+        if (finished || downstream.destroyed) return;
+        if (!downstream.write(chunk)) up.pause();
+      });
+      downstream.on('drain', () => up.resume());
     }
   });
-  up.on('data', (chunk: Buffer) => {
-    if (finished || downstream.destroyed) return;
-    if (!downstream.write(chunk)) up.pause();
-  });
-  downstream.on('drain', () => up.resume());
   up.on('trailers', (t) => { trailers = t; });
   let endedCleanly = false;
   up.on('end', () => {
@@ -92,7 +82,7 @@ export function relayH2Stream(
     if (code) {
       finished = true;
       if (!downstream.headersSent) onFailure(`stream reset by the original destination (code ${code})`);
-      else resetStream(downstream, code);
+      else resetStream(downstream, code, { awaitingTrailers: true });
       return;
     }
     if (!downstream.headersSent) return fail('the original destination ended the stream without a response');
@@ -113,7 +103,7 @@ export function relayH2Stream(
     }
     finished = true;
     if (!downstream.headersSent) onFailure(`stream reset by the original destination (code ${code})`);
-    else resetStream(downstream, code || NGHTTP2_INTERNAL_ERROR);
+    else resetStream(downstream, code || NGHTTP2_INTERNAL_ERROR, { awaitingTrailers: true });
   });
   downstream.on('close', () => {
     if (finished) return;

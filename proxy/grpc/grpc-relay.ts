@@ -3,8 +3,9 @@
  * app or peer sidecar) and the internal listener (peer sidecar -> local app). It pipes request and
  * response DATA frames with backpressure, relays response headers and trailers unchanged
  * (grpc-status, grpc-message, grpc-status-details-bin), and propagates cancellation both ways:
- * a client RST/abort cancels the upstream stream, an upstream reset resets (or, before any
- * response header, answers) the downstream one. All four streaming kinds are the same bytes here.
+ * a client RST/abort cancels the upstream stream, an upstream reset resets the downstream one with
+ * the same code (before any response header it answers with the gRPC status that code maps to).
+ * All four streaming kinds are the same bytes here.
  */
 import * as http2 from 'node:http2';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
@@ -12,9 +13,10 @@ import { daprError, GrpcCode, type DaprError, type GrpcCodeValue } from '../../e
 import type { Logger } from '../../observability/logger';
 import { replyGrpcError } from './grpc-reply';
 import { respondOrReset } from '../local-reply';
+import { resetStream } from '../http2-stream-reset';
 import { FrameGuard, messageTooLarge } from './frame-guard';
 
-const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_FLAG_END_STREAM } = http2.constants;
+const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_FLAG_END_STREAM } = http2.constants;
 
 /** Connection-specific fields that must never cross an HTTP/2 hop (RFC 9113 section 8.2.2). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings', 'host', 'te', 'trailer']);
@@ -73,7 +75,7 @@ function grpcCodeForHttpResponse(status: number): GrpcCodeValue {
   }
 }
 
-function grpcCodeForReset(rstCode: number | undefined): GrpcCodeValue {
+function grpcCodeForReset(rstCode: number): GrpcCodeValue {
   switch (rstCode) {
     case NGHTTP2_CANCEL: return GrpcCode.CANCELLED;
     case NGHTTP2_REFUSED_STREAM: return GrpcCode.UNAVAILABLE;
@@ -98,10 +100,17 @@ export interface RelayOptions {
   readonly logger: Logger;
 }
 
-/** Relays one gRPC call. Never throws; every failure becomes a gRPC status or a stream reset. */
+/**
+ * Relays one gRPC call. Never throws; every failure becomes a gRPC status or a stream reset, and
+ * the caller's stream is answered exactly once: by the upstream's head (then its trailers or its
+ * reset code), or by one local gRPC status.
+ */
 export function relayGrpc(opts: RelayOptions): void {
   const { res, logger, targetAppId } = opts;
   const downstream = res.stream;
+  // The caller may have gone away while the target was resolved or an asynchronous filter ran:
+  // nothing is left to answer, and an upstream stream opened now would never be cancelled.
+  if (downstream.destroyed || downstream.closed) return;
   let finished = false;
   let upstream: http2.ClientHttp2Stream;
   try {
@@ -116,6 +125,21 @@ export function relayGrpc(opts: RelayOptions): void {
     finished = true;
     if (!upstream.destroyed) upstream.close(NGHTTP2_CANCEL);
     replyGrpcError(res, err);
+  };
+
+  /**
+   * The upstream reset the stream (RST_STREAM `code`): before any response head the caller gets
+   * the gRPC status that code maps to; after it, the same reset code (the head went out with
+   * waitForTrailers, so close(code) cannot turn into a clean end).
+   */
+  const upstreamReset = (code: number): void => {
+    if (finished) return;
+    finished = true;
+    if (!downstream.headersSent) {
+      replyGrpcError(res, relayError(targetAppId, `stream terminated by RST_STREAM with error code: ${code}`, grpcCodeForReset(code)));
+    } else {
+      resetStream(downstream, code, { awaitingTrailers: true });
+    }
   };
 
   // Request direction: client DATA -> upstream, size-checked, with backpressure.
@@ -134,8 +158,19 @@ export function relayGrpc(opts: RelayOptions): void {
   });
 
   // Response direction: headers (or trailers-only), DATA with backpressure, then trailers.
+  // Node emits 'response' on process.nextTick but 'data' as soon as a DATA frame is parsed; when
+  // HEADERS and DATA are parsed in one go under one callback scope (TLS between sidecars under
+  // load), 'data' comes first. Writing that chunk before respond() would make Node answer the
+  // caller with a bare :status 200 on its own, and the relayed head could no longer be sent. So
+  // the body is read only once the head is relayed: until then it waits in the stream's buffer.
+  const onData = (chunk: Buffer): void => {
+    if (finished || downstream.destroyed) return;
+    if (!downstream.write(chunk)) upstream.pause();
+  };
   let trailers: IncomingHttpHeaders | undefined;
   upstream.on('response', (headers, flags) => {
+    upstream.on('data', onData); // also drains a body nobody relays, so the stream can end
+    downstream.on('drain', () => upstream.resume());
     if (finished || downstream.destroyed) return;
     const status = Number(headers[http2.constants.HTTP2_HEADER_STATUS]);
     if (status !== 200) {
@@ -149,37 +184,40 @@ export function relayGrpc(opts: RelayOptions): void {
       respondOrReset(downstream, out, { waitForTrailers: true });
     }
   });
-  upstream.on('data', (chunk: Buffer) => {
-    if (finished || downstream.destroyed) return;
-    if (!downstream.write(chunk)) upstream.pause();
-  });
-  downstream.on('drain', () => upstream.resume());
   upstream.on('trailers', (t) => { trailers = t; });
   upstream.on('end', () => {
-    if (finished) return;
-    if (!downstream.headersSent) return fail(relayError(targetAppId, 'upstream ended the stream without a response', GrpcCode.INTERNAL));
-    finished = true;
-    // The compat response owns the stream's 'wantTrailers' event and sends what addTrailers() set.
-    res.addTrailers(trailers
-      ? copyFields(trailers)
-      : { 'grpc-status': String(GrpcCode.INTERNAL), 'grpc-message': 'upstream ended the stream without trailers' });
-    downstream.end();
+    // Without a relayed head, 'close' answers (with the reset's status, or "without a response").
+    if (finished || !downstream.headersSent) return;
+    if (trailers) {
+      finished = true;
+      // The compat response owns the stream's 'wantTrailers' event and sends what addTrailers() set.
+      res.addTrailers(copyFields(trailers));
+      downstream.end();
+      return;
+    }
+    if (upstream.rstCode) return upstreamReset(upstream.rstCode);
+    // Ended without trailers. A reset may be right behind (Node's close(code) on a stream answered
+    // without waitForTrailers sends END_STREAM first): 'close' tells. Ending our side lets the
+    // upstream stream close even while the caller still sends; the call is over either way.
+    if (!upstream.destroyed && !upstream.writableEnded) upstream.end();
   });
 
   // Failures and cancellation.
   upstream.on('error', (err) => {
     logger.debug('gRPC relay upstream error', { app_id: targetAppId, err });
-    if (!finished && !downstream.headersSent) fail(relayError(targetAppId, err.message, GrpcCode.UNAVAILABLE));
+    if (finished) return;
+    // A reset by the peer: its code, not the error's wording, decides what the caller sees.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_HTTP2_STREAM_ERROR' && upstream.rstCode) return upstreamReset(upstream.rstCode);
+    if (!downstream.headersSent) fail(relayError(targetAppId, err.message, GrpcCode.UNAVAILABLE));
   });
   upstream.on('close', () => {
     if (finished) return;
-    finished = true;
     const code = upstream.rstCode;
-    if (!downstream.headersSent) {
-      replyGrpcError(res, relayError(targetAppId, `stream terminated by RST_STREAM with error code: ${code}`, grpcCodeForReset(code)));
-    } else if (!downstream.destroyed) {
-      downstream.close(code || NGHTTP2_INTERNAL_ERROR);
-    }
+    if (code) return upstreamReset(code);
+    if (!downstream.headersSent) return fail(relayError(targetAppId, 'upstream ended the stream without a response', GrpcCode.INTERNAL));
+    finished = true;
+    res.addTrailers({ 'grpc-status': String(GrpcCode.INTERNAL), 'grpc-message': 'upstream ended the stream without trailers' });
+    downstream.end();
   });
   downstream.on('error', (err) => logger.debug('gRPC relay downstream error', { app_id: targetAppId, err }));
   downstream.on('close', () => {
