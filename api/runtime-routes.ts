@@ -26,6 +26,7 @@ export interface MetadataSnapshot {
   runtimeVersion: string;
   enabledFeatures: string[];
   actors: Array<{ type: string; count: number }>;
+  actorRuntime?: { runtimeStatus: 'INITIALIZING' | 'DISABLED' | 'RUNNING'; activeActors: Array<{ type: string; count: number }>; hostReady: boolean; placement: string };
   components: Array<{ name: string; type: string; version: string; capabilities: string[] }>;
   extended: Record<string, string>;
   subscriptions: Array<{ pubsubname: string; topic: string; metadata?: Record<string, string>; rules?: Array<{ match: string; path: string }>; deadLetterTopic?: string; type: string }>;

@@ -6,12 +6,15 @@
 import type { AppChannel } from './app-channel/contract';
 import type { Logger } from '../observability/logger';
 import { isDaprError } from '../errors/dapr-error';
+import { parseActorHostConfig, type ActorHostConfig } from './actors/host-config';
 
 export interface AppConfigResult {
   /** Parsed /dapr/config, or undefined when the app has none. */
   readonly config?: Record<string, unknown>;
   /** Parsed /dapr/subscribe entries (programmatic subscriptions). */
   readonly subscriptions: unknown[];
+  /** The actor types the app hosts and their settings (from /dapr/config), if any. */
+  readonly actors?: ActorHostConfig;
 }
 
 export async function waitForAppPort(channel: AppChannel, shouldStop: () => boolean, log: Logger): Promise<boolean> {
@@ -38,8 +41,7 @@ async function getJson(channel: AppChannel, path: string, appId: string): Promis
 
 export async function readHttpAppConfig(channel: AppChannel, appId: string): Promise<AppConfigResult> {
   const [config, subs] = await Promise.all([getJson(channel, '/dapr/config', appId), getJson(channel, '/dapr/subscribe', appId)]);
-  return {
-    ...(config && typeof config === 'object' && !Array.isArray(config) ? { config: config as Record<string, unknown> } : {}),
-    subscriptions: Array.isArray(subs) ? subs : [],
-  };
+  const cfg = config && typeof config === 'object' && !Array.isArray(config) ? config as Record<string, unknown> : undefined;
+  const actors = parseActorHostConfig(cfg);
+  return { ...(cfg ? { config: cfg } : {}), subscriptions: Array.isArray(subs) ? subs : [], ...(actors ? { actors } : {}) };
 }

@@ -15,16 +15,20 @@ export interface MetadataSources {
   readonly extended: ReadonlyMap<string, string>;
   readonly httpEndpointNames: () => Iterable<string>;
   readonly subscriptions: () => MetadataSnapshot['subscriptions'];
+  /** The actor runtime's view (hosted types with active counts, runtime status). */
+  readonly actors?: () => Pick<MetadataSnapshot, 'actors' | 'actorRuntime'>;
 }
 
 export function metadataSnapshot(s: MetadataSources): MetadataSnapshot {
   const { opts } = s;
   const statuses = s.components.statuses();
+  const actors = s.actors?.();
   return {
     id: opts.appId,
     runtimeVersion: RUNTIME_VERSION,
     enabledFeatures: (s.configuration?.spec?.features ?? []).filter((f) => f.enabled).map((f) => f.name),
-    actors: [],
+    actors: actors?.actors ?? [],
+    ...(actors?.actorRuntime ? { actorRuntime: actors.actorRuntime } : {}),
     components: statuses.filter((c) => c.instance || !c.error).map((c) => ({ name: c.name, type: c.type, version: c.version, capabilities: [...(c.instance?.features() ?? [])] })),
     extended: { ...Object.fromEntries(s.extended), daprRuntimeVersion: RUNTIME_VERSION },
     subscriptions: s.subscriptions(),

@@ -44,6 +44,7 @@ import { createUpgradeHandler } from './upgrade-dispatch';
 import { startGrpcApi, type GrpcApi } from './grpc-api';
 import { buildingBlockHeads } from './building-block-routes';
 import { createBlocksRuntime } from './blocks';
+import { createActorsBlock } from './actors';
 import { createSecretResolver } from './secrets/resolver';
 import { buildingBlockOf } from '../components/contract';
 import type { SecretStore } from '../components/secretstores/contract';
@@ -155,6 +156,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     opts, configuration, components, extended,
     httpEndpointNames: () => httpEndpoints.keys(),
     subscriptions: () => pubsub.subscriptions(),
+    actors: () => actors.snapshot(),
   });
   const view: RuntimeView = {
     appId: opts.appId,
@@ -197,6 +199,9 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     ...(appHealth ? { appHealth } : {}),
   });
   router.addAll(blocks.routes);
+  const actors = createActorsBlock({ appId: opts.appId, logger: log.child('actors'), maxBodySize: opts.maxBodySize, components, appChannel: () => appChannel, resiliency: () => chains.resiliency });
+  router.addAll(actors.routes);
+  if (!appChannel) void actors.configure(undefined);
   const invokeHandler = createHttpInvokeHandler({ appId: opts.appId, namespace: opts.namespace, maxBodySize: opts.maxBodySize, invocation, pools, appChannel: () => appChannel, appHealthy, resilience: () => chains.invoke });
   dispatchDeps = { router: () => router, chain: () => apiChain, invokeHandler, invokeAllowed: () => chains.apiFilter('invoke', 'v1', 'http') };
   const dispatch = createDaprHttpDispatch(dispatchDeps);
@@ -215,7 +220,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
   let grpcApi: GrpcApi | undefined;
   const httpPort = await httpApi.listen();
   const internalPort = await internal.listen();
-  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: [...apiFilters, ...chains.grpcFilters], inboundFilters: chains.inboundFilters, invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: () => [...heads.grpcServices, ...pubsub.grpcServices(), ...blocks.grpcServices], ...(mtls ? { mtls } : {}) });
+  grpcApi = await startGrpcApi({ opts, host, logger: log.child('grpc'), filters: [...apiFilters, ...chains.grpcFilters], inboundFilters: chains.inboundFilters, invocation, metadata, setExtended: view.setExtended, shutdown: view.shutdown, services: () => [...heads.grpcServices, ...pubsub.grpcServices(), ...blocks.grpcServices, ...actors.grpcServices], ...(mtls ? { mtls } : {}) });
   mtls?.onChange(() => {
     internal.setSecureContext(mtls.identity.secureContextOptions());
     pools.rotateTls();
@@ -269,9 +274,11 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
         const cfg = await readHttpAppConfig(appChannel, opts.appId);
         if (cfg.subscriptions.length) log.info(`app declared ${cfg.subscriptions.length} subscription(s)`);
         await pubsub.setProgrammaticSubscriptions(cfg.subscriptions);
+        await actors.configure(cfg.actors);
       } else if (opts.appProtocol === 'grpc' || opts.appProtocol === 'grpcs') {
         await pubsub.discoverAppSubscriptions();
       }
+      if (opts.appProtocol !== 'http' && opts.appProtocol !== 'https') await actors.configure(undefined); // actors need an HTTP app
       if (!shuttingDown) await blocks.start().catch((err: unknown) => log.error('input bindings failed to start', { error: (err as Error).message }));
     })();
   }
@@ -319,6 +326,7 @@ export async function startSidecar(opts: SidecarOptions, logger: Logger): Promis
     stopping = (async () => {
       appHealth?.stop();
       await watcher.close().catch(() => undefined);
+      await actors.stop(grace).catch(() => undefined);
       await pubsub.stop(grace);
       await blocks.stop().catch(() => undefined);
       await resolver?.close().catch(() => undefined);
