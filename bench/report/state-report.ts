@@ -9,17 +9,10 @@ export const n = (x: number | undefined, d = 3): string => (x !== undefined && N
 export const x2 = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x` : 'n/a');
 export const ratio = (a: number, b: number): number => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
 
-export interface StatePathSummary {
+/** One path's runs summarised: medians of the figures, errors and requests summed. */
+export interface StatePathSummary extends ClosedLoopSample {
   readonly unavailable?: string;
   readonly runs: number;
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly errors: number;
-  readonly sent: number;
-  readonly errorKinds: readonly string[];
-  readonly sidecarMcpu: number;
-  readonly generatorMcpu: number;
 }
 
 export interface StateRow {

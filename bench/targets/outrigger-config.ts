@@ -9,6 +9,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { componentYaml } from '../../test/helpers/resource-yaml';
 
 export async function emptyResources(dir: string): Promise<string> {
   const p = join(dir, 'resources-empty');
@@ -130,28 +131,16 @@ spec:
   };
 }
 
-const component = (name: string, type: string, metadata: Record<string, string> = {}): string =>
-  `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: ${type}
-  version: v1
-  metadata:${Object.keys(metadata).length === 0 ? ' []' : ''}
-${Object.entries(metadata).map(([k, v]) => `    - name: ${k}\n      value: "${v}"`).join('\n')}
-`;
-
 /** The five components of the start-up scenario: embedded kinds that need no server. */
 export const FIVE_COMPONENTS = ['statestore: state.in-memory', 'cache: state.in-memory', 'sqlitestore: state.sqlite', 'pubsub: pubsub.in-memory', 'events: pubsub.in-memory'];
 
 export async function fiveComponents(dir: string): Promise<string> {
   const p = join(dir, 'resources-five');
   await mkdir(p, { recursive: true });
-  await writeFile(join(p, 'statestore.yaml'), component('statestore', 'state.in-memory'));
-  await writeFile(join(p, 'cache.yaml'), component('cache', 'state.in-memory'));
-  await writeFile(join(p, 'sqlitestore.yaml'), component('sqlitestore', 'state.sqlite', { connectionString: join(dir, 'state.db') }));
-  await writeFile(join(p, 'pubsub.yaml'), component('pubsub', 'pubsub.in-memory'));
-  await writeFile(join(p, 'events.yaml'), component('events', 'pubsub.in-memory'));
+  await writeFile(join(p, 'statestore.yaml'), componentYaml('statestore', 'state.in-memory'));
+  await writeFile(join(p, 'cache.yaml'), componentYaml('cache', 'state.in-memory'));
+  await writeFile(join(p, 'sqlitestore.yaml'), componentYaml('sqlitestore', 'state.sqlite', { connectionString: join(dir, 'state.db') }));
+  await writeFile(join(p, 'pubsub.yaml'), componentYaml('pubsub', 'pubsub.in-memory'));
+  await writeFile(join(p, 'events.yaml'), componentYaml('events', 'pubsub.in-memory'));
   return p;
 }

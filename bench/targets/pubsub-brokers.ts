@@ -9,7 +9,8 @@ import amqp from 'amqplib';
 import Redis from 'ioredis';
 import { connect, DiscardPolicy, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
 import { natsName } from '../../components/pubsub/jetstream/jetstream-pubsub';
-import { componentYaml, REDIS_PORT, redisUnavailable } from './state-stores';
+import { REDIS_PORT, redisUnavailable } from './state-stores';
+import { componentYaml } from '../../test/helpers/resource-yaml';
 import type { PubsubBroker } from '../report/types';
 
 export const BROKERS: readonly PubsubBroker[] = ['sqlite', 'redis', 'jetstream', 'rabbitmq'];

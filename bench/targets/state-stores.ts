@@ -11,6 +11,7 @@ import { request } from 'undici';
 import { openSqliteBaseline, redisBaseline } from '../load/store-direct';
 import type { HttpTargetSpec, StoreTargetSpec } from '../load/types';
 import { startSidecar } from './sidecar';
+import { componentYaml } from '../../test/helpers/resource-yaml';
 import type { Launched } from '../proc/processes';
 import type { TargetContext } from './types';
 
@@ -46,11 +47,6 @@ export async function redisUnavailable(timeoutMs: number): Promise<string | unde
   } finally {
     r.client.disconnect();
   }
-}
-
-export function componentYaml(name: string, type: string, md: Record<string, string>): string {
-  const lines = Object.entries(md).map(([k, v]) => `    - name: ${k}\n      value: "${v}"`).join('\n');
-  return `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  type: ${type}\n  version: v1\n  metadata:\n${lines}\n`;
 }
 
 export async function startStateSidecar(ctx: TargetContext, stores: readonly StoreKind[]): Promise<{ ok: true; setup: StateSetup } | { ok: false; reason: string }> {

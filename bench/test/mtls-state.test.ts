@@ -7,24 +7,16 @@ import { join } from 'node:path';
 import { computeGoals } from '../report/goals';
 import { mtlsMarkdown, mtlsSteadyState, summariseHandshake } from '../report/mtls-cost';
 import { stateMarkdown, stateRows } from '../report/state-report';
-import type { LoadSummary, TargetSummary } from '../report/summary';
+import type { TargetSummary } from '../report/summary';
 import type { ConnectBatch, StateResult, StateSample } from '../report/types';
 import { openSqliteBaseline, storeDirectRequester } from '../load/store-direct';
-import { redisUnavailable } from '../targets/state-stores';
+import { loadSummary as load, redisReady, targetSummaryFor } from './fixtures';
 import { connectOnce } from '../targets/handshake';
 import Redis from 'ioredis';
 import { createServer } from 'node:http';
 import { createRequester } from '../load/requester';
 
-const load = (p50: number, p90: number, p99: number, mcpu: number, rps = 1000): LoadSummary => ({
-  runs: 1, p50, p90, p99, p999: p99, rps, errors: 0, sent: 1000, errorKinds: [], sutMcpu: mcpu, sutRssMb: 50,
-  perProc: [], appMcpu: 0, generatorMcpu: 0, sendLagP99: 0, foreignMcpu: 0,
-});
-const target = (name: string, rate?: LoadSummary, saturation?: LoadSummary, unavailable?: string): TargetSummary => ({
-  result: { info: { name, title: name, protocol: 'http', hops: 2, security: '' }, notes: [], rate: [], saturation: [], unavailable },
-  rate,
-  saturation,
-});
+const target = targetSummaryFor(2);
 
 test('mTLS steady state: added latency over direct, ratio mTLS / plain, CPU ratio', () => {
   const t = new Map<string, TargetSummary>([
@@ -126,12 +118,7 @@ test('direct sqlite baseline: save then get returns the value, in the driver\'s 
 });
 
 test('direct redis baseline: the driver\'s scripts save and read back (Redis on 127.0.0.1:6379)', async (t) => {
-  const why = await redisUnavailable(1000);
-  if (why) {
-    if (process.env.CI === 'true') assert.fail(why);
-    t.skip(why);
-    return;
-  }
+  if (!(await redisReady(t))) return;
   const prefix = `bench-test-${process.pid}-${Date.now()}||k-`;
   const spec = { protocol: 'store-direct' as const, store: 'redis' as const, port: 6379, value: '{"a":1}', keyPrefix: prefix, keyCount: 1 };
   const save = storeDirectRequester({ ...spec, op: 'save' }, 2000, 0);

@@ -11,7 +11,7 @@ import type { ClosedLoopSample, DeliverySample, PubsubResult } from '../report/t
 import { pubsubDirectRequester, openMessageStore } from '../load/pubsub-direct';
 import { bulkBody, directPayload, PAYLOAD, pubsubTopics, subscriptionsJson } from '../targets/pubsub-sidecar';
 import { latencyPercentiles, timedEvent } from '../targets/pubsub-delivery';
-import { redisUnavailable } from '../targets/state-stores';
+import { redisReady } from './fixtures';
 import { freePort, pollUntil, tcpAccepts } from '../proc/net';
 
 const loop = (rps: number, p50: number, p99: number): ClosedLoopSample => ({ rps, p50, p99, errors: 0, sent: 100, errorKinds: [], sidecarMcpu: 700, generatorMcpu: 300 });
@@ -128,12 +128,7 @@ test('direct sqlite publisher: the driver\'s own store holds what it published, 
 });
 
 test('direct redis publisher: XADD with the trim bound, a batch pipelined (Redis on 127.0.0.1:6379)', async (t) => {
-  const why = await redisUnavailable(1000);
-  if (why) {
-    if (process.env.CI === 'true') assert.fail(why);
-    t.skip(why);
-    return;
-  }
+  if (!(await redisReady(t))) return;
   const topic = `bench-test-pub-${process.pid}-${Date.now()}`;
   const r = pubsubDirectRequester({ protocol: 'pubsub-direct', broker: 'redis', topic, batch: 7, payload: 'x', contentType: 'c', url: '6379', maxLen: 1000 }, 2000);
   assert.equal(await r.send(), undefined);

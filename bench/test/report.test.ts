@@ -1,20 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeGoals } from '../report/goals';
-import { median, type LoadSummary, type StartupSummary, type TargetSummary } from '../report/summary';
+import { median, type StartupSummary, type TargetSummary } from '../report/summary';
 import { render } from '../report/markdown';
 import { parseDuration, parseOptions } from '../runner/options';
+import { loadSummary as load, targetSummaryFor } from './fixtures';
 import type { RunReport, TargetResult } from '../report/types';
 
-const load = (p50: number, p90: number, p99: number, mcpu: number, rps = 1000): LoadSummary => ({
-  runs: 1, p50, p90, p99, p999: p99, rps, errors: 0, sent: 1000, errorKinds: [], sutMcpu: mcpu, sutRssMb: 50,
-  perProc: [], appMcpu: 0, generatorMcpu: 0, sendLagP99: 0, foreignMcpu: 0,
-});
-const target = (name: string, rate?: LoadSummary, saturation?: LoadSummary, unavailable?: string): TargetSummary => ({
-  result: { info: { name, title: name, protocol: 'http', hops: 1, security: '' }, notes: [], rate: [], saturation: [], unavailable },
-  rate,
-  saturation,
-});
+const target = targetSummaryFor(1);
 
 test('median of odd, even and empty lists', () => {
   assert.equal(median([3, 1, 2]), 2);

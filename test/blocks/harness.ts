@@ -4,6 +4,7 @@
  */
 import type { ComponentDriver, ComponentInstance } from '../../components/contract';
 import { createLogger, type Logger } from '../../observability/logger';
+import { eventually as pollUntil } from '../helpers/eventually';
 
 export const quietLogger: Logger = createLogger({ level: 'error', json: false });
 
@@ -21,14 +22,8 @@ export function map<T>(entries: Record<string, T>): ReadonlyMap<string, T> {
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `ms`. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms = 10_000, what = 'condition'): Promise<T> {
+  return pollUntil(check, what, ms);
 }
 
 export function uid(prefix: string): string {

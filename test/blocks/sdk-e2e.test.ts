@@ -14,6 +14,7 @@ import { CommunicationProtocolEnum, DaprClient, DaprServer, LogLevel } from '@da
 import type { SidecarHandle } from '../../runtime/sidecar';
 import { freePort, resourcesWith, startApp, startTestSidecar, tempDir, uniqueAppId, type TestApp } from '../helpers/sidecar';
 import { eventually, fetchJson, uid } from './harness';
+import { sdkClient, SDK_PROTOCOLS } from '../helpers/dapr-sdk';
 import { allDrivers } from '../../components/all-drivers';
 
 /** Until the lead wires runtime/blocks (runtime/blocks/WIRING.md), these tests are reported as todo. */
@@ -62,15 +63,7 @@ spec:
   });
 }
 
-const clientFor = (sidecar: SidecarHandle, protocol: CommunicationProtocolEnum): DaprClient => new DaprClient({
-  daprHost: '127.0.0.1',
-  daprPort: String(protocol === CommunicationProtocolEnum.HTTP ? sidecar.httpPort : sidecar.grpcPort),
-  communicationProtocol: protocol,
-  logger: { level: LogLevel.Error },
-});
-
-for (const protocol of [CommunicationProtocolEnum.HTTP, CommunicationProtocolEnum.GRPC]) {
-  const name = protocol === CommunicationProtocolEnum.HTTP ? 'HTTP' : 'gRPC';
+for (const { protocol, name } of SDK_PROTOCOLS) {
 
   describe(`blocks through @dapr/dapr over ${name}`, () => {
     let sidecar: SidecarHandle;
@@ -98,7 +91,7 @@ for (const protocol of [CommunicationProtocolEnum.HTTP, CommunicationProtocolEnu
         received.push(data);
       });
       await server.start();
-      client = clientFor(sidecar, protocol);
+      client = sdkClient(sidecar, protocol);
     });
     after(async () => {
       // The sidecar first: it holds an HTTP/2 session to a gRPC app, which the app's stop would wait for.
@@ -155,7 +148,7 @@ describe('configuration through @dapr/dapr (gRPC) and the HTTP subscribe API', (
 
   it('gRPC get and subscribe see a change made directly in Redis', opts, async () => {
     await redis.set(key, 'v1||1');
-    const client = clientFor(sidecar, CommunicationProtocolEnum.GRPC);
+    const client = sdkClient(sidecar, CommunicationProtocolEnum.GRPC);
     try {
       const got = await client.configuration.get('configstore', [key]);
       assert.equal(got.items[key]?.value, 'v1');
@@ -198,8 +191,8 @@ describe('lock contention between two sidecars', () => {
   });
 
   it('never both hold the lock', opts, async () => {
-    const ca = clientFor(a, CommunicationProtocolEnum.HTTP);
-    const cb = clientFor(b, CommunicationProtocolEnum.GRPC);
+    const ca = sdkClient(a, CommunicationProtocolEnum.HTTP);
+    const cb = sdkClient(b, CommunicationProtocolEnum.GRPC);
     try {
       for (let round = 0; round < 5; round++) {
         const res = uid('contended');

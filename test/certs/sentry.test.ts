@@ -162,16 +162,19 @@ describe('sentry', () => {
     fs.writeFileSync(sidecarToken, `${ORDERS_TOKEN}\n`);
     const anchorsFile = path.join(tmp.dir, 'anchors.pem');
     fs.writeFileSync(anchorsFile, sentry.trustAnchorsPem);
-    const wi = createWorkloadIdentity({
-      appId: 'orders',
+    /** An identity in namespace default of cluster.local, asking this sentry with the token above. */
+    const identity = (appId: string, dataDir: string, controlPlaneTrustDomain?: string) => createWorkloadIdentity({
+      appId,
       namespace: 'default',
       trustDomain: 'cluster.local',
+      ...(controlPlaneTrustDomain ? { controlPlaneTrustDomain } : {}),
       sentryAddress: `127.0.0.1:${sentry.port}`,
       trustAnchorsFile: anchorsFile,
       tokenFile: sidecarToken,
-      dataDir: path.join(tmp.dir, 'sidecar'),
+      dataDir: path.join(tmp.dir, dataDir),
       logger: silentLogger,
     });
+    const wi = identity('orders', 'sidecar');
     await wi.start();
     const cur = wi.current();
     await wi.stop();
@@ -179,31 +182,12 @@ describe('sentry', () => {
     assert.equal(new X509Certificate(cur.certPem).subjectAltName, `URI:${cur.spiffeId}`);
     assert.equal(cur.trustAnchorsPem, sentry.trustAnchorsPem);
 
-    const denied = createWorkloadIdentity({
-      appId: 'payments',
-      namespace: 'default',
-      trustDomain: 'cluster.local',
-      sentryAddress: `127.0.0.1:${sentry.port}`,
-      trustAnchorsFile: anchorsFile,
-      tokenFile: sidecarToken,
-      dataDir: path.join(tmp.dir, 'sidecar2'),
-      logger: silentLogger,
-    });
+    const denied = identity('payments', 'sidecar2');
     await assert.rejects(denied.start(), (e: Error & { code?: string }) => e.code === 'ERR_CERTS_SENTRY_REQUEST' && /PermissionDenied/.test(e.message));
     await denied.stop();
 
     // Sentry must be dapr-sentry in the control-plane trust domain we expect.
-    const impostorCheck = createWorkloadIdentity({
-      appId: 'orders',
-      namespace: 'default',
-      trustDomain: 'cluster.local',
-      controlPlaneTrustDomain: 'other.domain',
-      sentryAddress: `127.0.0.1:${sentry.port}`,
-      trustAnchorsFile: anchorsFile,
-      tokenFile: sidecarToken,
-      dataDir: path.join(tmp.dir, 'sidecar3'),
-      logger: silentLogger,
-    });
+    const impostorCheck = identity('orders', 'sidecar3', 'other.domain');
     await assert.rejects(impostorCheck.start(), (e: Error & { code?: string }) => e.code === 'ERR_CERTS_SENTRY_REQUEST' && /wrong-trust-domain/.test(e.message));
     await impostorCheck.stop();
   });

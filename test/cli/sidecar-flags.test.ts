@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stableInternalPort } from '../../runtime/options';
+import { daprdDefaults } from '../helpers/daprd-defaults';
 import { parseSidecarArgs, sidecarSettings, type ParsedSidecarOptions, type SidecarParse } from '../../cli/sidecar-flags';
 
 function ok(parse: SidecarParse): { options: ParsedSidecarOptions; rest: string[]; generatedAppId: boolean } {
@@ -19,36 +20,16 @@ function errorOf(argv: string[], env: NodeJS.ProcessEnv = {}, command: 'sidecar'
 test('defaults match daprd', () => {
   const o = sidecar(['--app-id', 'orders']);
   assert.deepEqual(o, {
+    ...daprdDefaults(),
     appId: 'orders',
-    appProtocol: 'http',
-    appChannelAddress: '127.0.0.1',
-    appMaxConcurrency: -1,
     daprHttpPort: 3500,
     daprGrpcPort: 50001,
     daprInternalGrpcPort: stableInternalPort('orders'),
     metricsPort: 9090,
     enableMetrics: true,
-    resourcesPaths: [],
     logLevel: 'info',
-    logAsJson: false,
-    enableApiLogging: false,
-    maxBodySize: 4 * 1024 * 1024,
-    readBufferSize: 16 * 1024,
-    listenAddresses: ['127.0.0.1'],
-    enableAppHealthCheck: false,
-    appHealthCheckPath: '/healthz',
-    appHealthProbeInterval: 5,
-    appHealthProbeTimeout: 500,
-    appHealthThreshold: 3,
     gracefulShutdownSeconds: 5,
-    mode: 'standalone',
-    enableMtls: false,
-    controlPlaneTrustDomain: 'localhost',
-    controlPlaneNamespace: 'default',
-    allowedOrigins: '*',
     dataDir: join(homedir(), '.outrigger'),
-    namespace: 'default',
-    hostAddress: '127.0.0.1',
     enableProfiling: false,
     profilePort: 7777,
   });

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventEmitter } from 'node:events';
+import { componentYaml } from '../helpers/resource-yaml';
 
 export async function tempDir(prefix = 'outrigger-config-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -31,14 +32,7 @@ export function waitForEvent<T>(emitter: EventEmitter, event: string, match: (v:
   });
 }
 
+/** A Component of `type` with no metadata, then `extra` (top-level YAML such as `scopes: [...]`). */
 export function component(name: string, extra = '', type = 'state.in-memory'): string {
-  return `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: ${type}
-  version: v1
-  metadata: []
-${extra ? `${extra}\n` : ''}`;
+  return `${componentYaml(name, type)}${extra ? `${extra}\n` : ''}`;
 }

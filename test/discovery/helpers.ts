@@ -1,6 +1,7 @@
 /** Shared helpers for discovery tests. */
 import { randomBytes } from 'node:crypto';
 import type { SelfRegistration } from '../../discovery/contract';
+import { eventually as pollUntil } from '../helpers/eventually';
 
 /** A distinct app id per test so parallel test files never see each other's instances. */
 export function uniqueAppId(prefix: string): string {
@@ -12,12 +13,6 @@ export function registration(appId: string, internalPort: number, namespace = 'd
 }
 
 /** Polls until check() returns a value other than undefined; fails with `what` after limitMs. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, limitMs = 10_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, limitMs = 10_000): Promise<T> {
+  return pollUntil(check, what, limitMs);
 }

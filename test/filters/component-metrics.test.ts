@@ -11,48 +11,7 @@ import { resourcesWith, startApp, startTestSidecar, tempDir, uniqueAppId, type T
 import { callDapr, daprGrpcClient } from '../helpers/dapr-grpc';
 import type { SidecarHandle } from '../../runtime/sidecar';
 import { call, eventually, metricValue, scrape, type Metrics } from './helpers';
-
-function component(name: string, type: string, md: Record<string, string>): string {
-  return `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: ${type}
-  version: v1
-  metadata:${Object.keys(md).length === 0 ? ' []' : ''}
-${Object.entries(md).map(([k, v]) => `  - name: ${k}\n    value: ${JSON.stringify(v)}`).join('\n')}
-`;
-}
-
-const SUBSCRIPTION = `apiVersion: dapr.io/v2alpha1
-kind: Subscription
-metadata:
-  name: orders-sub
-spec:
-  pubsubname: bus
-  topic: orders
-  routes:
-    default: /orders
-`;
-
-const RESILIENCY = `apiVersion: dapr.io/v1alpha1
-kind: Resiliency
-metadata:
-  name: metrics-policies
-spec:
-  policies:
-    retries:
-      once:
-        policy: constant
-        duration: 10ms
-        maxRetries: 1
-  targets:
-    components:
-      store:
-        outbound:
-          retry: once
-`;
+import { componentYaml, resiliencyYaml, RETRY_ONCE, subscriptionYaml } from '../helpers/resource-yaml';
 
 describe('Dapr component metrics', () => {
   let app: TestApp;
@@ -70,14 +29,17 @@ describe('Dapr component metrics', () => {
     sidecar = await startTestSidecar({
       appId, appPort: app.port, enableMetrics: true, dataDir,
       resourcesPaths: [resourcesWith({
-        'store.yaml': component('store', 'state.sqlite', { connectionString: `${dataDir}/m.db` }),
-        'bus.yaml': component('bus', 'pubsub.in-memory', {}),
-        'files.yaml': component('files', 'bindings.localstorage', { rootPath: tempDir('outrigger-files-') }),
-        'ticker.yaml': component('ticker', 'bindings.cron', { schedule: '@every 200ms', direction: 'input' }),
-        'env.yaml': component('env', 'secretstores.local.env', {}),
-        'cfg.yaml': component('cfg', 'configuration.redis', { redisHost: '127.0.0.1:6379' }),
-        'sub.yaml': SUBSCRIPTION,
-        'resiliency.yaml': RESILIENCY,
+        'store.yaml': componentYaml('store', 'state.sqlite', { connectionString: `${dataDir}/m.db` }),
+        'bus.yaml': componentYaml('bus', 'pubsub.in-memory', {}),
+        'files.yaml': componentYaml('files', 'bindings.localstorage', { rootPath: tempDir('outrigger-files-') }),
+        'ticker.yaml': componentYaml('ticker', 'bindings.cron', { schedule: '@every 200ms', direction: 'input' }),
+        'env.yaml': componentYaml('env', 'secretstores.local.env', {}),
+        'cfg.yaml': componentYaml('cfg', 'configuration.redis', { redisHost: '127.0.0.1:6379' }),
+        'sub.yaml': subscriptionYaml('orders-sub', { pubsubname: 'bus', topic: 'orders', routes: { default: '/orders' } }),
+        'resiliency.yaml': resiliencyYaml('metrics-policies', {
+          policies: { retries: { once: RETRY_ONCE } },
+          targets: { components: { store: { outbound: { retry: 'once' } } } },
+        }),
       })],
     });
     const health = await call(sidecar.httpPort, '/v1.0/healthz');

@@ -15,6 +15,7 @@ import Redis from 'ioredis';
 import { freePort, resourcesWith, startApp, startTestSidecar, uniqueAppId, type TestApp } from '../helpers/sidecar';
 import type { SidecarHandle } from '../../runtime/sidecar';
 import { call, eventually, metricValue, scrape } from './helpers';
+import { BREAKER_AFTER_THREE_FAILURES, componentYaml, resiliencyYaml } from '../helpers/resource-yaml';
 
 /** A redis-server of our own (no persistence), so the test can take it down and bring it back. */
 class PrivateRedis {
@@ -58,59 +59,25 @@ class PrivateRedis {
   }
 }
 
-function component(name: string, type: string, md: Record<string, string>): string {
-  return `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: ${type}
-  version: v1
-  metadata:
-${Object.entries(md).map(([k, v]) => `  - name: ${k}\n    value: ${JSON.stringify(v)}`).join('\n')}
-`;
-}
-
-const RESILIENCY = `apiVersion: dapr.io/v1alpha1
-kind: Resiliency
-metadata:
-  name: component-policies
-spec:
-  policies:
-    timeouts:
-      short: 300ms
-    retries:
-      patient:
-        policy: constant
-        duration: 200ms
-        maxRetries: 60
-      quick:
-        policy: constant
-        duration: 20ms
-        maxRetries: 3
-    circuitBreakers:
-      cb:
-        maxRequests: 1
-        timeout: 60s
-        trip: consecutiveFailures > 2
-  targets:
-    components:
-      flaky:
-        outbound:
-          retry: patient
-      fragile:
-        outbound:
-          circuitBreaker: cb
-      timed:
-        outbound:
-          timeout: short
-      bus:
-        outbound:
-          circuitBreaker: cb
-      mq:
-        inbound:
-          retry: quick
-`;
+const RESILIENCY = resiliencyYaml('component-policies', {
+  policies: {
+    timeouts: { short: '300ms' },
+    retries: {
+      patient: { policy: 'constant', duration: '200ms', maxRetries: 60 },
+      quick: { policy: 'constant', duration: '20ms', maxRetries: 3 },
+    },
+    circuitBreakers: { cb: BREAKER_AFTER_THREE_FAILURES },
+  },
+  targets: {
+    components: {
+      flaky: { outbound: { retry: 'patient' } },
+      fragile: { outbound: { circuitBreaker: 'cb' } },
+      timed: { outbound: { timeout: 'short' } },
+      bus: { outbound: { circuitBreaker: 'cb' } },
+      mq: { inbound: { retry: 'quick' } },
+    },
+  },
+});
 
 describe('resiliency on component calls', () => {
   let redis: PrivateRedis;
@@ -136,11 +103,11 @@ describe('resiliency on component calls', () => {
     sidecar = await startTestSidecar({
       appId: uniqueAppId('comp-res'), appPort: app.port, enableMetrics: true,
       resourcesPaths: [resourcesWith({
-        'flaky.yaml': component('flaky', 'state.redis', { redisHost: host }),
-        'fragile.yaml': component('fragile', 'state.redis', { redisHost: host }),
-        'timed.yaml': component('timed', 'state.redis', { redisHost: host }),
-        'bus.yaml': component('bus', 'pubsub.redis', { redisHost: host }),
-        'mq.yaml': component('mq', 'bindings.mqtt3', { url: 'mqtt://127.0.0.1:1883', topic: mqTopic, qos: '1', direction: 'input, output' }),
+        'flaky.yaml': componentYaml('flaky', 'state.redis', { redisHost: host }),
+        'fragile.yaml': componentYaml('fragile', 'state.redis', { redisHost: host }),
+        'timed.yaml': componentYaml('timed', 'state.redis', { redisHost: host }),
+        'bus.yaml': componentYaml('bus', 'pubsub.redis', { redisHost: host }),
+        'mq.yaml': componentYaml('mq', 'bindings.mqtt3', { url: 'mqtt://127.0.0.1:1883', topic: mqTopic, qos: '1', direction: 'input, output' }),
         'resiliency.yaml': RESILIENCY,
       })],
     });

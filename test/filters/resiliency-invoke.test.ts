@@ -9,15 +9,7 @@ import { Readable } from 'node:stream';
 import { freePort, resourcesWith, startApp, startTestSidecar, staticResolutionConfig, uniqueAppId, type TestApp } from '../helpers/sidecar';
 import type { SidecarHandle } from '../../runtime/sidecar';
 import { call, metricValue, scrape, startPair, type Pair } from './helpers';
-
-function resiliencyYaml(target: string, body: string): string {
-  return `apiVersion: dapr.io/v1alpha1
-kind: Resiliency
-metadata:
-  name: invoke-policies
-spec:
-${body.replaceAll('TARGET', target)}`;
-}
+import { BREAKER_AFTER_THREE_FAILURES, resiliencyYaml } from '../helpers/resource-yaml';
 
 describe('retries, matching, timeouts and breakers on invocation', () => {
   let app: TestApp;
@@ -41,36 +33,17 @@ describe('retries, matching, timeouts and breakers on invocation', () => {
     });
     const idB = uniqueAppId('res-b');
     pair = await startPair({
-      idA: uniqueAppId('res-a'), idB, appB: app, optsA: { enableMetrics: true, resourcesPaths: [resourcesWith({ 'res.yaml': resiliencyYaml(idB, `  policies:
-    retries:
-      fast:
-        policy: constant
-        duration: 10ms
-        maxRetries: 3
-        matching:
-          httpStatusCodes: "500,503"
-  targets:
-    apps:
-      TARGET:
-        retry: fast
-`) })] },
+      idA: uniqueAppId('res-a'), idB, appB: app, optsA: { enableMetrics: true, resourcesPaths: [resourcesWith({ 'res.yaml': resiliencyYaml('invoke-policies', {
+        policies: { retries: { fast: { policy: 'constant', duration: '10ms', maxRetries: 3, matching: { httpStatusCodes: '500,503' } } } },
+        targets: { apps: { [idB]: { retry: 'fast' } } },
+      }) })] },
     });
     const idC = uniqueAppId('res-c');
     pairCb = await startPair({
-      idA: uniqueAppId('res-a2'), idB: idC, appB: app, optsA: { enableMetrics: true, resourcesPaths: [resourcesWith({ 'res.yaml': resiliencyYaml(idC, `  policies:
-    timeouts:
-      short: 200ms
-    circuitBreakers:
-      cb:
-        maxRequests: 1
-        timeout: 60s
-        trip: consecutiveFailures > 2
-  targets:
-    apps:
-      TARGET:
-        timeout: short
-        circuitBreaker: cb
-`) })] },
+      idA: uniqueAppId('res-a2'), idB: idC, appB: app, optsA: { enableMetrics: true, resourcesPaths: [resourcesWith({ 'res.yaml': resiliencyYaml('invoke-policies', {
+        policies: { timeouts: { short: '200ms' }, circuitBreakers: { cb: BREAKER_AFTER_THREE_FAILURES } },
+        targets: { apps: { [idC]: { timeout: 'short', circuitBreaker: 'cb' } } },
+      }) })] },
     });
   });
   after(async () => {

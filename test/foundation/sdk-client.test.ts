@@ -1,8 +1,10 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { DaprClient, CommunicationProtocolEnum, HttpMethod, LogLevel } from '@dapr/dapr';
+import { DaprClient, HttpMethod } from '@dapr/dapr';
 import { startEchoApp, startTestSidecar, uniqueAppId, resourcesWith, type TestApp } from '../helpers/sidecar';
 import type { SidecarHandle } from '../../runtime/sidecar';
+import { sdkClient, SDK_PROTOCOLS } from '../helpers/dapr-sdk';
+import { componentYaml } from '../helpers/resource-yaml';
 
 let app: TestApp;
 let sidecar: SidecarHandle;
@@ -13,7 +15,7 @@ before(async () => {
   app = await startEchoApp();
   appId = uniqueAppId('sdk');
   const dir = resourcesWith({
-    'store.yaml': 'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: kv\nspec:\n  type: state.in-memory\n  version: v1\n',
+    'store.yaml': componentYaml('kv', 'state.in-memory'),
   });
   sidecar = await startTestSidecar({ appId, appPort: app.port, resourcesPaths: [dir], apiToken: token });
 });
@@ -22,15 +24,8 @@ after(async () => {
   await app.close();
 });
 
-for (const protocol of [CommunicationProtocolEnum.HTTP, CommunicationProtocolEnum.GRPC]) {
-  const name = protocol === CommunicationProtocolEnum.HTTP ? 'HTTP' : 'gRPC';
-  const client = (): DaprClient => new DaprClient({
-    daprHost: '127.0.0.1',
-    daprPort: String(protocol === CommunicationProtocolEnum.HTTP ? sidecar.httpPort : sidecar.grpcPort),
-    communicationProtocol: protocol,
-    daprApiToken: token,
-    logger: { level: LogLevel.Error },
-  });
+for (const { protocol, name } of SDK_PROTOCOLS) {
+  const client = (): DaprClient => sdkClient(sidecar, protocol, token);
 
   test(`@dapr/dapr ${name}: invoker.invoke reaches the app with verb, path and body`, async () => {
     const c = client();

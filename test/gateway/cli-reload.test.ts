@@ -8,11 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
+import { listenLocal } from './helpers';
+import { freePort } from '../helpers/free-port';
 
 const MAIN = path.resolve(__dirname, '../../cli/main.js');
 
@@ -24,14 +25,6 @@ async function until(what: string, check: () => Promise<boolean> | boolean): Pro
     if (Date.now() > give) throw new Error(`gave up waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 function config(port: number, admin: number, upstream: number, body: string, cluster = 'web'): string {
@@ -63,8 +56,7 @@ test('the gateway process reloads its watched file without failing a request, an
   const dir = mkdtempSync(path.join(tmpdir(), 'outrigger-gw-cli-'));
   const file = path.join(dir, 'gateway.yaml');
   const upstream = http.createServer((req, res) => { setTimeout(() => res.end(`upstream ${req.url}`), 5); });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const upPort = (upstream.address() as net.AddressInfo).port;
+  const upPort = await listenLocal(upstream);
   const [port, admin] = [await freePort(), await freePort()];
   writeFileSync(file, config(port, admin, upPort, 'v0'));
   const child = spawn(process.execPath, [MAIN, 'gateway', '--config', file, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -8,18 +8,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
 import { Gateway } from '../../gateway/gateway';
 import { parseGatewayText } from '../../gateway/load';
-import { createLogger } from '../../observability/logger';
+import { gatewayFolder, listenLocal, startGateway } from './helpers';
 
 type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' } });
 type Key = Awaited<ReturnType<Jose['generateKeyPair']>>['privateKey'];
 
-const logger = createLogger({ level: 'error', json: false, sink: () => undefined });
 let jose: Jose;
 let signingKey: Key;
 let strangerKey: Key;
@@ -140,19 +138,15 @@ before(async () => {
     jwksFetches++;
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [publicJwk] }));
   });
-  await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
-  jwksPort = (jwks.address() as { port: number }).port;
+  jwksPort = await listenLocal(jwks);
   upstream = http.createServer((req, res) => {
     last = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
     if (req.url?.startsWith('/slow')) { releaseSlow = () => res.end('slow done'); return; }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(last));
   });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  upstreamPort = (upstream.address() as { port: number }).port;
-  dir = mkdtempSync(path.join(tmpdir(), 'outrigger-gw-filters-'));
-  file = path.join(dir, 'gateway.yaml');
-  writeFileSync(file, config());
-  gw = await Gateway.start(file, logger);
+  upstreamPort = await listenLocal(upstream);
+  ({ dir, file } = gatewayFolder('outrigger-gw-filters-'));
+  gw = await startGateway(file, config());
 });
 
 after(async () => {

@@ -6,15 +6,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
 import { Gateway } from '../../gateway/gateway';
-import { createLogger } from '../../observability/logger';
+import { gatewayFolder, listenLocal, startGateway } from './helpers';
 
 interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
-const logger = createLogger({ level: 'error', json: false, sink: () => undefined });
 let dir = '';
 let file = '';
 const servers: http.Server[] = [];
@@ -35,7 +33,7 @@ function upstream(name: string, handler?: (req: http.IncomingMessage, res: http.
       });
     });
     servers.push(s);
-    s.listen(0, '127.0.0.1', () => { ports[name] = (s.address() as { port: number }).port; resolve(); });
+    void listenLocal(s).then((port) => { ports[name] = port; resolve(); });
   });
 }
 
@@ -136,10 +134,8 @@ before(async () => {
   });
   await upstream('slow', (_req, res) => { const t = setTimeout(() => res.end('late'), 2000); res.once('close', () => clearTimeout(t)); return true; });
   await upstream('sidecar');
-  dir = mkdtempSync(path.join(tmpdir(), 'outrigger-gw-'));
-  file = path.join(dir, 'gateway.yaml');
-  writeFileSync(file, config());
-  gw = await Gateway.start(file, logger);
+  ({ dir, file } = gatewayFolder('outrigger-gw-'));
+  gw = await startGateway(file, config());
 });
 
 after(async () => {
@@ -243,8 +239,7 @@ test('a bad config is refused with file and field, and the last good one keeps s
 test('a listener that cannot bind its port is refused with the field; the running config stays', async () => {
   const before = gw.version;
   const taken = http.createServer();
-  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
-  const port = (taken.address() as { port: number }).port;
+  const port = await listenLocal(taken);
   try {
     writeFileSync(file, config().replace('  clusters:\n', `    - name: second
       address: 127.0.0.1

@@ -11,17 +11,14 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { writeFileSync, rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { request } from 'undici';
 import { Gateway } from '../../gateway/gateway';
-import { createLogger } from '../../observability/logger';
+import { gatewayFolder, listenLocal, startGateway } from './helpers';
 import { issue, makeCa, type Issued } from './pki';
 import { EchoClient, md, serverStream, startEcho, unary, type Client, type EchoReply, type EchoServer } from './grpc-echo';
 
-const logger = createLogger({ level: 'error', json: false, sink: () => undefined });
 let dir = '';
 let file = '';
 let gw: Gateway;
@@ -124,12 +121,12 @@ async function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
 }
 
 before(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'outrigger-gw-grpc-'));
+  ({ dir, file } = gatewayFolder('outrigger-gw-grpc-'));
   ca = makeCa(dir, 'ca');
   issue(dir, 'ca', 'grpc', 'grpc.example.test', 'DNS:grpc.example.test');
   echo = await startEcho();
   plain = http.createServer((_req, res) => res.end('http/1.1 only'));
-  await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+  await listenLocal(plain);
   h2web = http2.createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -139,14 +136,11 @@ before(async () => {
       res.end(JSON.stringify({ path: req.url, version: req.httpVersion, method: req.method, body }));
     });
   });
-  await new Promise<void>((r) => h2web.listen(0, '127.0.0.1', r));
+  await listenLocal(h2web);
   const probe = net.createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  closedPort = (probe.address() as net.AddressInfo).port;
+  closedPort = await listenLocal(probe);
   await new Promise<void>((r) => probe.close(() => r()));
-  file = path.join(dir, 'gateway.yaml');
-  writeFileSync(file, config());
-  gw = await Gateway.start(file, logger);
+  gw = await startGateway(file, config());
 });
 
 after(async () => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { request } from 'undici';
 import { Gateway } from '../../gateway/gateway';
 import { parseGatewayText, formatGatewayIssues } from '../../gateway/load';
-import { createLogger } from '../../observability/logger';
+import { quietLogger } from './helpers';
 import { issue, makeCa } from './pki';
 
 const README = path.resolve(__dirname, '../../../README.md');
@@ -42,7 +42,7 @@ test('the README gateway example loads and runs', async () => {
 
   // Listener and admin ports (6-space "port:" lines and the admin map) become free ports.
   writeFileSync(file, yaml.replace(/^(      port: )\d+$/gm, '$10').replace(/port: 9901/, 'port: 0').replace(/address: 0\.0\.0\.0/g, 'address: 127.0.0.1'));
-  const gw = await Gateway.start(file, createLogger({ level: 'error', json: false, sink: () => undefined }));
+  const gw = await Gateway.start(file, quietLogger);
   try {
     const health = await request(`http://127.0.0.1:${gw.port('public')}/healthz`, { headers: { host: 'api.example.com' } });
     assert.equal(health.statusCode, 200);

@@ -10,14 +10,12 @@ import http from 'node:http';
 import https from 'node:https';
 import http2 from 'node:http2';
 import tls from 'node:tls';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Gateway } from '../../gateway/gateway';
-import { createLogger } from '../../observability/logger';
+import { gatewayFolder, listenLocal, startGateway } from './helpers';
 import { issue, makeCa, type Issued } from './pki';
 
-const logger = createLogger({ level: 'error', json: false, sink: () => undefined });
 let dir = '';
 let file = '';
 let gw: Gateway;
@@ -126,7 +124,7 @@ function h2Get(s: http2.ClientHttp2Session, authority: string, p: string): Promi
 }
 
 before(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'outrigger-gw-tls-'));
+  ({ dir, file } = gatewayFolder('outrigger-gw-tls-'));
   serverCa = makeCa(dir, 'server-ca');
   issue(dir, 'server-ca', 'default', 'default.example.test', 'DNS:default.example.test');
   issue(dir, 'server-ca', 'a', 'a.example.test', 'DNS:a.example.test');
@@ -138,11 +136,8 @@ before(async () => {
   client.shop = issue(dir, 'client-ca', 'shop', 'shop', 'URI:spiffe://example.org/ns/shop/cart', 'clientAuth');
   client.rogue = issue(dir, 'rogue-ca', 'rogue', 'rogue', 'URI:spiffe://example.org/ns/ops/console', 'clientAuth');
   upstream = http.createServer((req, res) => res.end(JSON.stringify({ url: req.url, proto: req.headers['x-forwarded-proto'], host: req.headers.host })));
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  upstreamPort = (upstream.address() as { port: number }).port;
-  file = path.join(dir, 'gateway.yaml');
-  writeFileSync(file, config());
-  gw = await Gateway.start(file, logger);
+  upstreamPort = await listenLocal(upstream);
+  gw = await startGateway(file, config());
 });
 
 after(async () => {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { startSidecar, type SidecarHandle } from '../../runtime/sidecar';
 import type { SidecarOptions } from '../../runtime/options';
 import { createLogger, type Logger } from '../../observability/logger';
+import { daprdDefaults } from './daprd-defaults';
 
 export function tempDir(prefix = 'outrigger-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
@@ -23,35 +24,15 @@ export function testLogger(): Logger {
 export function sidecarOptions(overrides: Partial<SidecarOptions> & { appId: string }): SidecarOptions {
   const dataDir = overrides.dataDir ?? tempDir('outrigger-data-');
   return {
-    appProtocol: 'http',
-    appChannelAddress: '127.0.0.1',
-    appMaxConcurrency: -1,
+    ...daprdDefaults(),
     daprHttpPort: 0,
     daprGrpcPort: 0,
     daprInternalGrpcPort: 0,
     metricsPort: 0,
     enableMetrics: false,
-    resourcesPaths: [],
     logLevel: 'error',
-    logAsJson: false,
-    enableApiLogging: false,
-    maxBodySize: 4 * 1024 * 1024,
-    readBufferSize: 16 * 1024,
-    listenAddresses: ['127.0.0.1'],
-    enableAppHealthCheck: false,
-    appHealthCheckPath: '/healthz',
-    appHealthProbeInterval: 5,
-    appHealthProbeTimeout: 500,
-    appHealthThreshold: 3,
     gracefulShutdownSeconds: 2,
-    mode: 'standalone',
-    namespace: 'default',
-    hostAddress: '127.0.0.1',
     dataDir,
-    enableMtls: false,
-    controlPlaneTrustDomain: 'localhost',
-    controlPlaneNamespace: 'default',
-    allowedOrigins: '*',
     ...overrides,
   };
 }
@@ -116,18 +97,7 @@ export function startEchoApp(): Promise<TestApp> {
   });
 }
 
-/** A port that was free a moment ago (for configs that must name ports in advance). */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './free-port';
 
 /** A Configuration file using the static resolver for the given app ids. */
 export function staticResolutionConfig(apps: Record<string, string[]>, extraSpec = ''): string {

@@ -4,10 +4,17 @@ import tls from 'node:tls';
 import path from 'node:path';
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { request } from 'undici';
-import { startApp, startTestSidecar, uniqueAppId, freePort, staticResolutionConfig, tempDir } from '../helpers/sidecar';
+import { startApp, uniqueAppId, tempDir, type TestApp } from '../helpers/sidecar';
+import { startPair, type Pair } from '../helpers/sidecar-pair';
 import { createRootAndIssuer } from '../../certs/x509/pki';
 
 const mtlsSpec = (ttl: string) => `  mtls:\n    enabled: true\n    workloadCertTTL: ${ttl}\n    allowedClockSkew: 0s\n`;
+
+/** Caller a and callee b (serving `app`) with mTLS, certificates of `ttl`, one CA in `dataDir`. */
+function startMtlsPair(prefix: string, app: TestApp, dataDir: string, ttl: string): Promise<Pair> {
+  const opts = { dataDir, enableMtls: true };
+  return startPair({ idA: uniqueAppId(`${prefix}-a`), idB: uniqueAppId(`${prefix}-b`), appB: app, specA: mtlsSpec(ttl), specB: mtlsSpec(ttl), optsA: opts, optsB: opts });
+}
 
 /** The certificate a sidecar's internal listener presents right now (fingerprint and issuer). */
 function servedCert(port: number, dataDir: string): Promise<{ fingerprint: string; issuer: string }> {
@@ -45,12 +52,8 @@ async function steadyStream(url: string, durationMs: number): Promise<{ ok: numb
 test('with a 5-second certificate TTL, a steady stream of invocations across several rotations loses none', async () => {
   const app = await startApp((_req, res) => { res.writeHead(200); res.end('ok'); });
   const dataDir = tempDir('outrigger-rot-');
-  const idA = uniqueAppId('rot-a');
-  const idB = uniqueAppId('rot-b');
-  const [portA, portB] = [await freePort(), await freePort()];
-  const config = staticResolutionConfig({ [idA]: [`127.0.0.1:${portA}`], [idB]: [`127.0.0.1:${portB}`] }, mtlsSpec('5s'));
-  const a = await startTestSidecar({ appId: idA, daprInternalGrpcPort: portA, config, dataDir, enableMtls: true });
-  const b = await startTestSidecar({ appId: idB, appPort: app.port, daprInternalGrpcPort: portB, config, dataDir, enableMtls: true });
+  const pair = await startMtlsPair('rot', app, dataDir, '5s');
+  const { a, b, idB } = pair;
   try {
     const first = await servedCert(b.internalPort, dataDir);
     const { ok, failed } = await steadyStream(`http://127.0.0.1:${a.httpPort}/v1.0/invoke/${idB}/method/tick`, 12_000);
@@ -59,7 +62,7 @@ test('with a 5-second certificate TTL, a steady stream of invocations across sev
     assert.ok(ok > 50, `only ${ok} calls made`);
     assert.notEqual(last.fingerprint, first.fingerprint, 'the served certificate rotated');
   } finally {
-    await Promise.all([a.stop('done'), b.stop('done')]);
+    await pair.close();
     await app.close();
   }
 });
@@ -67,12 +70,8 @@ test('with a 5-second certificate TTL, a steady stream of invocations across sev
 test('a new trust anchors file is picked up without a restart; old and new anchors are trusted during the overlap', async () => {
   const app = await startApp((_req, res) => { res.writeHead(200); res.end('ok'); });
   const dataDir = tempDir('outrigger-anchors-');
-  const idA = uniqueAppId('anc-a');
-  const idB = uniqueAppId('anc-b');
-  const [portA, portB] = [await freePort(), await freePort()];
-  const config = staticResolutionConfig({ [idA]: [`127.0.0.1:${portA}`], [idB]: [`127.0.0.1:${portB}`] }, mtlsSpec('4s'));
-  const a = await startTestSidecar({ appId: idA, daprInternalGrpcPort: portA, config, dataDir, enableMtls: true });
-  const b = await startTestSidecar({ appId: idB, appPort: app.port, daprInternalGrpcPort: portB, config, dataDir, enableMtls: true });
+  const pair = await startMtlsPair('anc', app, dataDir, '4s');
+  const { a, b, idB } = pair;
   try {
     const before = await servedCert(b.internalPort, dataDir);
     // Rotate the CA: the anchors file now holds old + new roots; new certificates come from the new issuer.
@@ -89,7 +88,7 @@ test('a new trust anchors file is picked up without a restart; old and new ancho
     assert.ok(ok > 50);
     assert.notEqual(after.issuer, before.issuer, 'the callee now presents a certificate from the new issuer');
   } finally {
-    await Promise.all([a.stop('done'), b.stop('done')]);
+    await pair.close();
     await app.close();
   }
 });

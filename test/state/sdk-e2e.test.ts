@@ -7,23 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
+import type { DaprClient } from '@dapr/dapr';
 import type { SidecarHandle } from '../../runtime/sidecar';
 import { freePort, resourcesWith, startTestSidecar, tempDir, uniqueAppId } from '../helpers/sidecar';
+import { sdkClient, SDK_PROTOCOLS } from '../helpers/dapr-sdk';
+import { componentYaml } from '../helpers/resource-yaml';
 
-function sqliteComponent(name: string, file: string): string {
-  return `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: state.sqlite
-  version: v1
-  metadata:
-  - name: connectionString
-    value: ${JSON.stringify(file)}
-`;
-}
+const sqliteComponent = (name: string, file: string): string => componentYaml(name, 'state.sqlite', { connectionString: file });
 
 describe('state through @dapr/dapr', () => {
   let sidecar: SidecarHandle;
@@ -36,14 +26,8 @@ describe('state through @dapr/dapr', () => {
     await sidecar.stop('done');
   });
 
-  for (const protocol of [CommunicationProtocolEnum.HTTP, CommunicationProtocolEnum.GRPC]) {
-    const name = protocol === CommunicationProtocolEnum.HTTP ? 'HTTP' : 'gRPC';
-    const client = (): DaprClient => new DaprClient({
-      daprHost: '127.0.0.1',
-      daprPort: String(protocol === CommunicationProtocolEnum.HTTP ? sidecar.httpPort : sidecar.grpcPort),
-      communicationProtocol: protocol,
-      logger: { level: LogLevel.Error },
-    });
+  for (const { protocol, name } of SDK_PROTOCOLS) {
+    const client = (): DaprClient => sdkClient(sidecar, protocol);
 
     it(`${name}: save, get, getBulk, delete`, async () => {
       const c = client();

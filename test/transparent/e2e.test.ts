@@ -4,48 +4,33 @@
  * unmodified "orders" app, its sidecar and capture listeners. Sidecars and capture run with the
  * proxy gid (excluded from capture by owner match); the apps run as plain root.
  */
-import { test, after, before } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLab, labUnavailable, waitForLine, type Lab } from './netns';
-import { CAPTURE_ARGS, FIX, INTERNAL, iptablesIn, natPackets, sidecarConfig, startSidecarPod, staticApps, type PodSidecar } from './sidecar-pods';
+import { waitForLine, type Lab } from './netns';
+import { labSuite } from './lab-suite';
+import { CAPTURE_ARGS, FIX, iptablesIn, natPackets, runFixture, startOrdersAndCheckout, type PodSidecar } from './sidecar-pods';
 
 const APP_PORT = 3000;
 const TCP_PORT = 7000;
 
-const why = labUnavailable();
-const ci = process.env.CI === 'true';
-const skip = why !== undefined && !ci ? why : false;
+const suite = labSuite('transparent e2e', 'outrigger-transparent-');
+const { skip } = suite;
 
 let lab: Lab | undefined;
-let work = '';
 let podA: PodSidecar | undefined;
 
-function client(args: readonly string[], proxy = false): Record<string, unknown> {
-  const r = lab!.run(lab!.a, [process.execPath, path.join(FIX, 'client-app.js'), ...args], { proxy });
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
-}
+const client = (args: readonly string[], proxy = false): Record<string, unknown> => runFixture(lab!, lab!.a, 'client-app.js', args, { proxy });
 
 before(async () => {
-  if (skip) return;
-  if (why) throw new Error(`transparent e2e cannot run under CI: ${why}`);
-  work = mkdtempSync(path.join(tmpdir(), 'outrigger-transparent-'));
-  lab = createLab();
+  const opened = suite.open();
+  if (!opened) return;
+  lab = opened.lab;
   const { a, b } = lab;
   lab.hosts(a, [`${b.ip} orders orders.default.svc.cluster.local`]);
   const app = lab.start(b, path.join(FIX, 'orders-app.js'), [String(APP_PORT), String(TCP_PORT)]);
   await waitForLine(app, /APP READY/, 10_000);
-  const acl = '  accessControl:\n    defaultAction: allow\n    trustDomain: public\n    policies:\n      - appId: checkout\n        defaultAction: allow\n        namespace: default\n        operations:\n          - name: /admin/*\n            httpVerb: ["*"]\n            action: deny\n';
-  await startSidecarPod(lab, work, b, 'orders', sidecarConfig(work, 'orders-config', acl + staticApps({ checkout: `${a.ip}:${INTERNAL}` })), ['--app-port', String(APP_PORT)]);
-  podA = await startSidecarPod(lab, work, a, 'checkout', sidecarConfig(work, 'checkout-config', staticApps({ orders: `${b.ip}:${INTERNAL}` })), []);
-});
-
-after(() => {
-  lab?.cleanup();
-  if (work) rmSync(work, { recursive: true, force: true });
+  podA = await startOrdersAndCheckout(lab, opened.work, '/admin/*', ['--app-port', String(APP_PORT)]);
 });
 
 test('the sidecar says at start-up what it captures: ports, families and protocols', { skip }, () => {

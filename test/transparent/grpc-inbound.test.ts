@@ -8,24 +8,21 @@
  * sidecar's inbound filters (tracing, metrics, access control with no caller identity) and relays
  * the streams to the app.
  */
-import { test, after, before } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { status } from '@grpc/grpc-js';
-import { createLab, labUnavailable, waitForLine, type Lab, type Pod } from './netns';
-import { FIX, INTERNAL, metricSum, natPackets, scrapeMetrics, sidecarConfig, startSidecarPod, staticApps, type PodSidecar } from './sidecar-pods';
+import { waitForLine, type Lab, type Pod } from './netns';
+import { labSuite } from './lab-suite';
+import { allowAllExcept, FIX, INTERNAL, metricSum, natPackets, runFixture, scrapeMetrics, sidecarConfig, startSidecarPod, staticApps, type PodSidecar } from './sidecar-pods';
 
 const GRPC_PORT = 9000;
 
-const why = labUnavailable();
-const ci = process.env.CI === 'true';
-const skip = why !== undefined && !ci ? why : false;
+const suite = labSuite('transparent inbound gRPC e2e', 'outrigger-transparent-grpc-in-');
+const { skip } = suite;
 
 let lab: Lab | undefined;
-let work = '';
 let orders: PodSidecar | undefined;
 /** Methods the billing app served, in order (its "CALL <method>" lines). */
 const billingCalls: string[] = [];
@@ -41,18 +38,16 @@ interface GrpcResult {
 
 /** Runs the grpc-js client fixture in `pod` outside the mesh (the proxy gid: not captured outbound). */
 function outsideClient(pod: Pod, target: string, call: 'get' | 'watch' | 'admin', metadata: Record<string, string> = {}): GrpcResult {
-  const r = lab!.run(pod, [process.execPath, path.join(FIX, 'grpc-client-app.js'), target, call, JSON.stringify(metadata)], { proxy: true });
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as GrpcResult;
+  return runFixture(lab!, pod, 'grpc-client-app.js', [target, call, JSON.stringify(metadata)], { proxy: true });
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
 
 before(async () => {
-  if (skip) return;
-  if (why) throw new Error(`transparent inbound gRPC e2e cannot run under CI: ${why}`);
-  work = mkdtempSync(path.join(tmpdir(), 'outrigger-transparent-grpc-in-'));
-  lab = createLab();
+  const opened = suite.open();
+  if (!opened) return;
+  const { work } = opened;
+  lab = opened.lab;
   const { a, b } = lab;
   lab.hosts(a, [`${b.ip} orders`]);
   lab.hosts(b, [`${a.ip} billing`]);
@@ -67,7 +62,7 @@ before(async () => {
   });
   await Promise.all([waitForLine(ordersApp, /GRPC APP READY/, 10_000), waitForLine(billingApp, /GRPC APP READY/, 10_000)]);
   // orders: outside callers get the global allow; the Admin denial is checkout's alone.
-  const allow = '  accessControl:\n    defaultAction: allow\n    trustDomain: public\n    policies:\n      - appId: checkout\n        defaultAction: allow\n        namespace: default\n        operations:\n          - name: /orders.Orders/Admin\n            httpVerb: ["*"]\n            action: deny\n';
+  const allow = allowAllExcept('checkout', '/orders.Orders/Admin');
   // billing: only checkout may call; everyone else gets the global deny.
   const deny = '  accessControl:\n    defaultAction: deny\n    trustDomain: public\n    policies:\n      - appId: checkout\n        defaultAction: allow\n        namespace: default\n        operations: []\n';
   const grpcApp = ['--app-port', String(GRPC_PORT), '--app-protocol', 'grpc'];
@@ -75,11 +70,6 @@ before(async () => {
     startSidecarPod(lab, work, b, 'orders', sidecarConfig(work, 'orders-config', allow + staticApps({ billing: `${a.ip}:${INTERNAL}` })), [...grpcApp, '--enable-metrics=true']),
     startSidecarPod(lab, work, a, 'billing', sidecarConfig(work, 'billing-config', deny + staticApps({ orders: `${b.ip}:${INTERNAL}` })), grpcApp),
   ]);
-});
-
-after(() => {
-  lab?.cleanup();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 test('the sidecar says it runs inbound h2c/gRPC through the inbound chain', { skip }, () => {
@@ -142,9 +132,8 @@ test('inbound metrics count the outside calls and the access-control decisions',
 /** Calls billing's app over loopback inside its own pod (not captured) and waits for its CALL line. */
 async function billingServesDirectly(): Promise<void> {
   const n = billingCalls.length;
-  const r = lab!.run(lab!.a, [process.execPath, path.join(FIX, 'grpc-client-app.js'), `127.0.0.1:${GRPC_PORT}`, 'get', '{}']);
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal((JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as GrpcResult).ok, true, r.stdout);
+  const r = runFixture<GrpcResult>(lab!, lab!.a, 'grpc-client-app.js', [`127.0.0.1:${GRPC_PORT}`, 'get', '{}']);
+  assert.equal(r.ok, true, JSON.stringify(r));
   for (let i = 0; billingCalls.length === n; i++) {
     assert.ok(i < 500, 'the billing app did not report the direct call');
     await new Promise((res) => setTimeout(res, 10));

@@ -6,49 +6,34 @@
  * to sidecar B, whose inbound chain (tracing, access control) hands it to the unmodified gRPC
  * orders app.
  */
-import { test, after, before } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { createLab, labUnavailable, waitForLine, type Lab } from './netns';
-import { FIX, INTERNAL, natPackets, sidecarConfig, startSidecarPod, staticApps } from './sidecar-pods';
+import { waitForLine, type Lab } from './netns';
+import { labSuite } from './lab-suite';
+import { FIX, natPackets, runFixture, startOrdersAndCheckout } from './sidecar-pods';
 
 const GRPC_PORT = 9000;
 
-const why = labUnavailable();
-const ci = process.env.CI === 'true';
-const skip = why !== undefined && !ci ? why : false;
+const suite = labSuite('transparent gRPC e2e', 'outrigger-transparent-grpc-');
+const { skip } = suite;
 
 let lab: Lab | undefined;
-let work = '';
 
 interface GrpcResult { ok: boolean; value?: { id?: string; servedBy?: string; metadata?: Record<string, string> }; values?: { seq: number; servedBy: string }[]; code?: number; details?: string }
 
-function grpcClient(target: string, call: 'get' | 'watch' | 'admin'): GrpcResult {
-  const r = lab!.run(lab!.a, [process.execPath, path.join(FIX, 'grpc-client-app.js'), target, call]);
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as GrpcResult;
-}
+const grpcClient = (target: string, call: 'get' | 'watch' | 'admin'): GrpcResult => runFixture(lab!, lab!.a, 'grpc-client-app.js', [target, call]);
 
 before(async () => {
-  if (skip) return;
-  if (why) throw new Error(`transparent gRPC e2e cannot run under CI: ${why}`);
-  work = mkdtempSync(path.join(tmpdir(), 'outrigger-transparent-grpc-'));
-  lab = createLab();
+  const opened = suite.open();
+  if (!opened) return;
+  lab = opened.lab;
   const { a, b } = lab;
   lab.hosts(a, [`${b.ip} orders`]);
   const app = lab.start(b, path.join(FIX, 'grpc-orders-app.js'), [String(GRPC_PORT)]);
   await waitForLine(app, /GRPC APP READY/, 10_000);
-  const acl = '  accessControl:\n    defaultAction: allow\n    trustDomain: public\n    policies:\n      - appId: checkout\n        defaultAction: allow\n        namespace: default\n        operations:\n          - name: /orders.Orders/Admin\n            httpVerb: ["*"]\n            action: deny\n';
-  await startSidecarPod(lab, work, b, 'orders', sidecarConfig(work, 'orders-config', acl + staticApps({ checkout: `${a.ip}:${INTERNAL}` })), ['--app-port', String(GRPC_PORT), '--app-protocol', 'grpc']);
-  await startSidecarPod(lab, work, a, 'checkout', sidecarConfig(work, 'checkout-config', staticApps({ orders: `${b.ip}:${INTERNAL}` })), []);
-});
-
-after(() => {
-  lab?.cleanup();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await startOrdersAndCheckout(lab, opened.work, '/orders.Orders/Admin', ['--app-port', String(GRPC_PORT), '--app-protocol', 'grpc']);
 });
 
 test('gRPC unary: a grpc-js client calling orders:9000 reaches orders through both sidecars', { skip }, () => {

@@ -4,49 +4,34 @@
  * resolves to pod B's IPv6 address only, so the unmodified client's connections are IPv6 and can
  * only reach anything through the ip6tables capture. Sidecars talk to each other over IPv4.
  */
-import { test, after, before } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLab, ipv6Of, labUnavailable, waitForLine, PROXY_GID, type Lab } from './netns';
-import { CAPTURE_ARGS, FIX, INTERNAL, iptablesIn, natPackets, sidecarConfig, startSidecarPod, staticApps } from './sidecar-pods';
+import { ipv6Of, waitForLine, PROXY_GID, type Lab } from './netns';
+import { labSuite } from './lab-suite';
+import { CAPTURE_ARGS, FIX, iptablesIn, natPackets, runFixture, startOrdersAndCheckout } from './sidecar-pods';
 
 const APP_PORT = 3000;
 const TCP_PORT = 7000;
 
-const why = labUnavailable();
-const ci = process.env.CI === 'true';
-const skip = why !== undefined && !ci ? why : false;
+const suite = labSuite('transparent IPv6 e2e', 'outrigger-transparent6-', { ipv6: true });
+const { skip } = suite;
 
 let lab: Lab | undefined;
-let work = '';
 
-function client(args: readonly string[]): Record<string, unknown> {
-  const r = lab!.run(lab!.a, [process.execPath, path.join(FIX, 'client-app.js'), ...args]);
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
-}
+const client = (args: readonly string[]): Record<string, unknown> => runFixture(lab!, lab!.a, 'client-app.js', args);
 
 const body = (r: Record<string, unknown>): { url: string; headers: Record<string, string> } => JSON.parse(String(r.body)) as { url: string; headers: Record<string, string> };
 
 before(async () => {
-  if (skip) return;
-  if (why) throw new Error(`transparent IPv6 e2e cannot run under CI: ${why}`);
-  work = mkdtempSync(path.join(tmpdir(), 'outrigger-transparent6-'));
-  lab = createLab({ ipv6: true });
+  const opened = suite.open();
+  if (!opened) return;
+  lab = opened.lab;
   const { a, b } = lab;
   lab.hosts(a, [`${ipv6Of(b)} orders`]);
   const app = lab.start(b, path.join(FIX, 'orders-app.js'), [String(APP_PORT), String(TCP_PORT)]);
   await waitForLine(app, /APP READY/, 10_000);
-  const acl = '  accessControl:\n    defaultAction: allow\n    trustDomain: public\n    policies:\n      - appId: checkout\n        defaultAction: allow\n        namespace: default\n        operations:\n          - name: /admin/*\n            httpVerb: ["*"]\n            action: deny\n';
-  await startSidecarPod(lab, work, b, 'orders', sidecarConfig(work, 'orders-config', acl + staticApps({ checkout: `${a.ip}:${INTERNAL}` })), ['--app-port', String(APP_PORT)]);
-  await startSidecarPod(lab, work, a, 'checkout', sidecarConfig(work, 'checkout-config', staticApps({ orders: `${b.ip}:${INTERNAL}` })), []);
-});
-
-after(() => {
-  lab?.cleanup();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await startOrdersAndCheckout(lab, opened.work, '/admin/*', ['--app-port', String(APP_PORT)]);
 });
 
 test('IPv6: an app calling http://orders/... (an IPv6 address) is captured and routed to orders', { skip }, () => {

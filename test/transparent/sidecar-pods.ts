@@ -26,6 +26,28 @@ export function staticApps(apps: Readonly<Record<string, string>>): string {
   return `  nameResolution:\n    component: static\n    configuration:\n      apps:\n${lines}`;
 }
 
+/** accessControl that lets every caller in, except `caller` on `operation` (any verb). */
+export function allowAllExcept(caller: string, operation: string): string {
+  return `  accessControl:\n    defaultAction: allow\n    trustDomain: public\n    policies:\n      - appId: ${caller}\n        defaultAction: allow\n        namespace: default\n        operations:\n          - name: ${operation}\n            httpVerb: ["*"]\n            action: deny\n`;
+}
+
+/**
+ * The mesh of the outbound tests: sidecar "orders" in pod B (app flags `ordersArgs`; `deniedToCheckout`
+ * refused to checkout) and sidecar "checkout" in pod A (no app), each resolving the other statically.
+ */
+export async function startOrdersAndCheckout(lab: Lab, work: string, deniedToCheckout: string, ordersArgs: readonly string[]): Promise<PodSidecar> {
+  const { a, b } = lab;
+  await startSidecarPod(lab, work, b, 'orders', sidecarConfig(work, 'orders-config', allowAllExcept('checkout', deniedToCheckout) + staticApps({ checkout: `${a.ip}:${INTERNAL}` })), ordersArgs);
+  return startSidecarPod(lab, work, a, 'checkout', sidecarConfig(work, 'checkout-config', staticApps({ orders: `${b.ip}:${INTERNAL}` })), []);
+}
+
+/** Runs fixture `script` with node in `pod`, expects exit 0 and returns its last stdout line as JSON. */
+export function runFixture<T>(lab: Lab, pod: Pod, script: string, args: readonly string[], opts: { proxy?: boolean } = {}): T {
+  const r = lab.run(pod, [process.execPath, path.join(FIX, script), ...args], opts);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as T;
+}
+
 /** Runs `outrigger iptables <args>` in a pod (as root). */
 export function iptablesIn(lab: Lab, pod: Pod, args: readonly string[]): { code: number; stdout: string; stderr: string } {
   const js = `require(${JSON.stringify(path.join(DIST, 'cli/iptables-command.js'))}).runIptables(${JSON.stringify(args)}).then((c) => process.exit(c))`;

@@ -3,32 +3,22 @@
  * directory) is stopped and started again while messages flow; every message published (and
  * confirmed) is delivered. Needs the nats-server binary; under CI=true its absence fails.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PubSub } from '../../../components/pubsub/contract';
-import { component, context, createDriver, waitFor } from './targets';
-import { freePort, names, onPath, PrivateBroker, publishWithRetry, requireBinary, tempDir } from './private-broker';
+import { waitFor } from './targets';
+import { freePort, names, onPath, PrivateBroker, publishWithRetry, requireBinary } from './private-broker';
+import { restartRig } from './restart-scenario';
 
 const NATS = onPath('nats-server', ['/usr/sbin', '/usr/local/sbin']);
 
 describe('pubsub.jetstream: broker restart mid-stream', () => {
-  const dir = tempDir('outrigger-nats-');
-  let broker: PrivateBroker | undefined;
-  let p: PubSub | undefined;
-
-  after(async () => {
-    await p?.close();
-    await broker?.stop();
-    dir.remove();
-  });
+  const rig = restartRig('outrigger-nats-');
 
   it('loses nothing across a restart', async (ctx) => {
     if (!requireBinary(ctx, NATS !== undefined, 'nats-server')) return;
     const port = await freePort();
-    broker = new PrivateBroker({ what: 'nats-server', command: NATS!, args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir.path], port });
-    await broker.start();
-    p = createDriver(component('jet-restart', 'pubsub.jetstream', { natsURL: `nats://127.0.0.1:${port}`, ackWait: '2s' }), context(dir.path));
-    await p.init();
+    const { broker, p } = await rig.start(new PrivateBroker({ what: 'nats-server', command: NATS!, args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', rig.dir], port }),
+      'jet-restart', 'pubsub.jetstream', { natsURL: `nats://127.0.0.1:${port}`, ackWait: '2s' });
     const topic = 'restart.orders';
     const got = new Set<string>();
     const stop = await p.subscribe({ topic, metadata: {}, consumerGroup: 'restart-group', maxInFlight: 2 }, async (m) => void got.add(m.data.toString()));

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -14,16 +14,7 @@ import type { TestContext } from 'node:test';
 import type { PubSub, PubsubMessage } from '../../../components/pubsub/contract';
 import { delay } from './targets';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../helpers/free-port';
 
 /** True when `cmd args` runs and exits 0. */
 export function binaryRuns(cmd: string, args: readonly string[]): boolean {

@@ -6,14 +6,14 @@
  * it reconnects by itself and resumes its consumer; messages delivered but not acknowledged before
  * the restart come back. Needs rabbitmq-server; under CI=true its absence fails.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
-import type { PubSub } from '../../../components/pubsub/contract';
 import { component, context, createDriver, waitFor } from './targets';
-import { Deliveries, freePort, names, PrivateBroker, publishDuringOutage, publishWithRetry, requireBinary, tempDir } from './private-broker';
+import { Deliveries, freePort, PrivateBroker, requireBinary } from './private-broker';
+import { restartMidStream, restartRig } from './restart-scenario';
 
 /** The server script itself (the /usr/sbin wrapper switches to the rabbitmq user and port 5672's node). */
 const RABBIT = ['/usr/lib/rabbitmq/bin/rabbitmq-server', '/usr/sbin/rabbitmq-server'].find((p) => existsSync(p));
@@ -42,65 +42,23 @@ function rabbitBroker(dir: string, amqpPort: number, distPort: number): PrivateB
 }
 
 describe('pubsub.rabbitmq: broker restart mid-stream', () => {
-  const dir = tempDir('outrigger-rabbit-restart-');
-  let broker: PrivateBroker | undefined;
-  let p: PubSub | undefined;
-
-  after(async () => {
-    await p?.close();
-    await broker?.stop();
-    dir.remove();
-  });
+  const rig = restartRig('outrigger-rabbit-restart-');
 
   it('loses nothing across a node restart and redelivers what was not acknowledged', { timeout: 300_000 }, async (ctx) => {
     if (!requireBinary(ctx, RABBIT !== undefined, 'rabbitmq-server')) return;
     const port = await freePort();
     const url = `amqp://guest:guest@127.0.0.1:${port}`;
-    broker = rabbitBroker(dir.path, port, await freePort());
-    await broker.start();
-    p = createDriver(component('rabbit-restart', 'pubsub.rabbitmq', { connectionString: url, reconnectWait: '500ms' }), context(dir.path));
-    await p.init();
+    const { broker, p } = await rig.start(rabbitBroker(rig.dir, port, await freePort()), 'rabbit-restart', 'pubsub.rabbitmq', { connectionString: url, reconnectWait: '500ms' });
 
     const topic = 'restart-orders';
     const group = 'restart-group';
-    const got = new Deliveries();
-    let brokerDown = false;
-    const stop = await p.subscribe({ topic, metadata: {}, consumerGroup: group, maxInFlight: 4 }, async (m) => {
-      const body = got.record(m);
-      // Held messages are delivered before the restart and settle only once the broker is gone.
-      if (body.startsWith('held-') && got.seen.get(body) === 1) {
-        await waitFor(() => brokerDown, 'the broker to go down', 120_000);
-        throw new Error('handler failed while the broker was down');
-      }
-      got.accepted.add(body);
-    });
-
-    const before = names('before', 10);
-    for (const b of before) await p.publish({ topic, data: Buffer.from(b), metadata: {} });
-    await waitFor(() => got.missing(before).length === 0, 'every message published before the restart');
-    const held = names('held', 2);
-    for (const h of held) await p.publish({ topic, data: Buffer.from(h), metadata: {} });
-    await waitFor(() => held.every((h) => got.seen.has(h)), 'the held messages to be delivered');
-
-    await broker.stop();
-    brokerDown = true;
-    const during = publishDuringOutage(p, topic, 'during', 5);
-    await broker.start();
-    const outcomes = await during;
-    for (const o of outcomes) if (!o.ok) assert.match(o.error ?? '', /rabbitmq/, `a failed publish says why (${o.body})`);
-
-    const afterRestart = names('after', 10);
-    for (const a of afterRestart) await publishWithRetry(p, topic, a);
-
-    const confirmed = [...before, ...held, ...outcomes.filter((o) => o.ok).map((o) => o.body), ...afterRestart];
-    await waitFor(() => got.missing(confirmed).length === 0, 'every confirmed message after the restart', 120_000);
-    assert.deepEqual(got.missing(confirmed), []);
-    for (const h of held) assert.ok((got.seen.get(h) ?? 0) >= 2, `${h} was delivered again after the restart`);
+    // Held messages are delivered before the restart and settle only once the broker is gone.
+    const { stop } = await restartMidStream(p, broker, { topic, group, maxInFlight: 4, held: 2, failedPublishSays: /rabbitmq/, patienceMs: 120_000 });
 
     // Everything was acknowledged: with the consumer gone, nothing is back in the queue.
     await stop();
     await p.close();
-    p = undefined;
+    rig.pubsub = undefined;
     const c = await amqp.connect(url);
     try {
       const ch = await c.createChannel();
@@ -112,10 +70,10 @@ describe('pubsub.rabbitmq: broker restart mid-stream', () => {
   });
 
   it('consumes again when the broker cancels its consumer (queue deleted)', { timeout: 120_000 }, async (ctx) => {
-    if (!broker) return ctx.skip('no private node (see the test above)');
-    const url = `amqp://guest:guest@127.0.0.1:${broker.port}`;
-    const sub = createDriver(component('rabbit-cancel', 'pubsub.rabbitmq', { connectionString: url, reconnectWait: '200ms' }), context(dir.path));
-    p = sub;
+    if (!rig.broker) return ctx.skip('no private node (see the test above)');
+    const url = `amqp://guest:guest@127.0.0.1:${rig.broker.port}`;
+    const sub = createDriver(component('rabbit-cancel', 'pubsub.rabbitmq', { connectionString: url, reconnectWait: '200ms' }), context(rig.dir));
+    rig.pubsub = sub;
     await sub.init();
     const topic = 'cancel-orders';
     const queue = `cancel-group-${topic}`;

@@ -5,73 +5,31 @@
  * acknowledged (nothing left pending in the consumer group); entries pulled but not acknowledged
  * before the restart are delivered again. Needs redis-server; under CI=true its absence fails.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
-import type { PubSub } from '../../../components/pubsub/contract';
 import { component, context, createDriver, waitFor } from './targets';
-import { binaryRuns, Deliveries, freePort, names, PrivateBroker, publishDuringOutage, publishWithRetry, requireBinary, tempDir } from './private-broker';
+import { binaryRuns, Deliveries, freePort, names, PrivateBroker, publishWithRetry, requireBinary, tempDir } from './private-broker';
+import { restartMidStream, restartRig } from './restart-scenario';
 
 const REDIS = 'redis-server';
 const haveRedis = binaryRuns(REDIS, ['--version']);
 
 describe('pubsub.redis: broker restart mid-stream', () => {
-  const dir = tempDir('outrigger-redis-restart-');
-  let broker: PrivateBroker | undefined;
-  let p: PubSub | undefined;
-
-  after(async () => {
-    await p?.close();
-    await broker?.stop();
-    dir.remove();
-  });
+  const rig = restartRig('outrigger-redis-restart-');
 
   it('loses nothing across a restart and redelivers what was pulled but not acknowledged', async (ctx) => {
     if (!requireBinary(ctx, haveRedis, REDIS)) return;
     const port = await freePort();
-    broker = new PrivateBroker({
-      what: 'redis-server', command: REDIS, port, cwd: dir.path,
-      args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir.path, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'no'],
-    });
-    await broker.start();
-    p = createDriver(component('redis-restart', 'pubsub.redis', { redisHost: `127.0.0.1:${port}`, processingTimeout: '1500', redeliverInterval: '200' }), context(dir.path));
-    await p.init();
+    const { broker, p } = await rig.start(new PrivateBroker({
+      what: 'redis-server', command: REDIS, port, cwd: rig.dir,
+      args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', rig.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'no'],
+    }), 'redis-restart', 'pubsub.redis', { redisHost: `127.0.0.1:${port}`, processingTimeout: '1500', redeliverInterval: '200' });
 
     const topic = 'restart-orders';
     const group = 'restart-group';
-    const got = new Deliveries();
-    let brokerDown = false;
-    const stop = await p.subscribe({ topic, metadata: {}, consumerGroup: group, maxInFlight: 4 }, async (m) => {
-      const body = got.record(m);
-      // Held entries are pulled before the restart and fail once the broker is gone: not acknowledged.
-      if (body.startsWith('held-') && got.seen.get(body) === 1) {
-        await waitFor(() => brokerDown, 'the broker to go down', 60_000);
-        throw new Error('handler failed while the broker was down');
-      }
-      got.accepted.add(body);
-    });
-
-    const before = names('before', 10);
-    for (const b of before) await p.publish({ topic, data: Buffer.from(b), metadata: {} });
-    await waitFor(() => got.missing(before).length === 0, 'every message published before the restart');
-    const held = names('held', 2);
-    for (const h of held) await p.publish({ topic, data: Buffer.from(h), metadata: {} });
-    await waitFor(() => held.every((h) => got.seen.has(h)), 'the held messages to be pulled');
-
-    await broker.stop();
-    brokerDown = true;
-    const during = publishDuringOutage(p, topic, 'during', 5);
-    await broker.start();
-    const outcomes = await during;
-    for (const o of outcomes) if (!o.ok) assert.match(o.error ?? '', /\S/, `a failed publish says why (${o.body})`);
-
-    const afterRestart = names('after', 10);
-    for (const a of afterRestart) await publishWithRetry(p, topic, a);
-
-    const confirmed = [...before, ...held, ...outcomes.filter((o) => o.ok).map((o) => o.body), ...afterRestart];
-    await waitFor(() => got.missing(confirmed).length === 0, 'every confirmed message after the restart', 60_000);
-    assert.deepEqual(got.missing(confirmed), []);
-    for (const h of held) assert.ok((got.seen.get(h) ?? 0) >= 2, `${h} was delivered again after the restart`);
+    // Held entries are pulled before the restart and fail once the broker is gone: not acknowledged.
+    const { stop, confirmed } = await restartMidStream(p, broker, { topic, group, maxInFlight: 4, held: 2, failedPublishSays: /\S/, patienceMs: 60_000 });
 
     // Everything was acknowledged: the group holds no pending entries once the handlers settled.
     const check = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });

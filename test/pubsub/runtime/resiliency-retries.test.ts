@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { startApp, startTestSidecar, uniqueAppId, resourcesWith } from '../../helpers/sidecar';
 import { waitFor } from './helpers';
+import { componentYaml, resiliencyYaml, RETRY_ONCE, subscriptionYaml } from '../../helpers/resource-yaml';
 
 test('pub/sub deliveries retry under the Resiliency policy of the component (inbound), then dead-letter', async () => {
   const attempts: string[] = [];
@@ -22,45 +23,13 @@ test('pub/sub deliveries retry under the Resiliency policy of the component (inb
   });
   const id = uniqueAppId('psres');
   const dir = resourcesWith({
-    'pubsub.yaml': 'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: orderbus\nspec:\n  type: pubsub.in-memory\n  version: v1\n',
-    'subs.yaml': `apiVersion: dapr.io/v2alpha1
-kind: Subscription
-metadata:
-  name: orders-sub
-spec:
-  pubsubname: orderbus
-  topic: orders
-  routes:
-    default: /orders
-  deadLetterTopic: dlq
----
-apiVersion: dapr.io/v2alpha1
-kind: Subscription
-metadata:
-  name: dlq-sub
-spec:
-  pubsubname: orderbus
-  topic: dlq
-  routes:
-    default: /dlq
-`,
-    'resiliency.yaml': `apiVersion: dapr.io/v1alpha1
-kind: Resiliency
-metadata:
-  name: pubsub-retries
-spec:
-  policies:
-    retries:
-      once:
-        policy: constant
-        duration: 10ms
-        maxRetries: 1
-  targets:
-    components:
-      orderbus:
-        inbound:
-          retry: once
-`,
+    'pubsub.yaml': componentYaml('orderbus', 'pubsub.in-memory'),
+    'subs.yaml': `${subscriptionYaml('orders-sub', { pubsubname: 'orderbus', topic: 'orders', routes: { default: '/orders' }, deadLetterTopic: 'dlq' })}---
+${subscriptionYaml('dlq-sub', { pubsubname: 'orderbus', topic: 'dlq', routes: { default: '/dlq' } })}`,
+    'resiliency.yaml': resiliencyYaml('pubsub-retries', {
+      policies: { retries: { once: RETRY_ONCE } },
+      targets: { components: { orderbus: { inbound: { retry: 'once' } } } },
+    }),
   });
   const sc = await startTestSidecar({ appId: id, appPort: app.port, resourcesPaths: [dir] });
   try {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { CommunicationProtocolEnum, DaprClient, DaprPubSubStatusEnum, DaprServer, LogLevel } from '@dapr/dapr';
 import { freePort, resourcesWith, startTestSidecar, uniqueAppId } from '../../helpers/sidecar';
 import { waitFor } from './helpers';
+import { sdkPort, SDK_PROTOCOLS } from '../../helpers/dapr-sdk';
 import { request } from 'undici';
 
 const component = `apiVersion: dapr.io/v1alpha1
@@ -20,8 +21,7 @@ spec:
   version: v1
 `;
 
-for (const protocol of [CommunicationProtocolEnum.HTTP, CommunicationProtocolEnum.GRPC]) {
-  const name = protocol === CommunicationProtocolEnum.HTTP ? 'HTTP' : 'gRPC';
+for (const { protocol, name } of SDK_PROTOCOLS) {
   describe(`pub/sub through @dapr/dapr (${name} app)`, () => {
     it('publish, subscribe, RETRY and bulk publish', async () => {
       const appPort = await freePort();
@@ -29,7 +29,7 @@ for (const protocol of [CommunicationProtocolEnum.HTTP, CommunicationProtocolEnu
         appId: uniqueAppId('pubsub-e2e'), appPort, appProtocol: protocol === CommunicationProtocolEnum.HTTP ? 'http' : 'grpc',
         resourcesPaths: [resourcesWith({ 'pubsub.yaml': component })],
       });
-      const daprPort = String(protocol === CommunicationProtocolEnum.HTTP ? sidecar.httpPort : sidecar.grpcPort);
+      const daprPort = sdkPort(sidecar, protocol);
       const server = new DaprServer({
         serverHost: '127.0.0.1', serverPort: String(appPort), communicationProtocol: protocol,
         clientOptions: { daprHost: '127.0.0.1', daprPort, communicationProtocol: protocol, logger: { level: LogLevel.Error } },
