@@ -34,6 +34,8 @@ export interface Cluster {
   readonly protocol: ClusterConfig['protocol'];
   readonly tls: boolean;
   pick(): Promise<PickResult>;
+  /** Settles when the cluster can pick; rejects when its resolver could not start (e.g. DNS unreachable). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,7 +86,7 @@ export function createCluster(c: ClusterConfig, pools: UpstreamPools, gatewayNam
       const i = e.lastIndexOf(':');
       return originOf(e.slice(0, i), Number(e.slice(i + 1)), c.tls);
     });
-    return { ...base, pick: async () => pickFrom(list, '', {}), close: async () => undefined };
+    return { ...base, pick: async () => pickFrom(list, '', {}), ready: async () => undefined, close: async () => undefined };
   }
   if (c.dapr) {
     const d = c.dapr;
@@ -93,17 +95,18 @@ export function createCluster(c: ClusterConfig, pools: UpstreamPools, gatewayNam
     const headers: Record<string, string> = d.mode === 'header' ? { 'dapr-app-id': d.app_id } : {};
     if (d.api_token) headers['dapr-api-token'] = d.api_token;
     const prefix = d.mode === 'invoke' ? `/v1.0/invoke/${encodeURIComponent(d.app_id)}/method` : '';
-    return { ...base, tls: url.protocol === 'https:', pick: async () => pickFrom(list, prefix, headers), close: async () => undefined };
+    return { ...base, tls: url.protocol === 'https:', pick: async () => pickFrom(list, prefix, headers), ready: async () => undefined, close: async () => undefined };
   }
   const disc = c.discovery!;
   const created = builtinResolvers().create(disc.resolver, disc.configuration, logger.child(`cluster.${c.name}`));
   if (!created.ok) {
     // load.ts checked the name; a bad configuration surfaces per request (and in the start-up log).
     logger.error(`cluster ${c.name}: ${created.message}`);
-    return { ...base, pick: async () => ({ ok: false, message: created.message }), close: async () => undefined };
+    return { ...base, pick: async () => ({ ok: false, message: created.message }), ready: async () => { throw new Error(created.message); }, close: async () => undefined };
   }
   const resolver: Resolver = created.resolver;
-  const init = resolver.init({ appId: gatewayName, namespace: disc.namespace, host: '127.0.0.1', internalPort: 0, httpPort: 0, grpcPort: 0 }).catch((err: unknown) => {
+  const started = resolver.init({ appId: gatewayName, namespace: disc.namespace, host: '127.0.0.1', internalPort: 0, httpPort: 0, grpcPort: 0 });
+  const init = started.catch((err: unknown) => {
     logger.error(`cluster ${c.name}: resolver ${disc.resolver} failed to start: ${(err as Error).message}`);
   });
   const known = new Map<string, Origin>();
@@ -123,6 +126,7 @@ export function createCluster(c: ClusterConfig, pools: UpstreamPools, gatewayNam
       });
       return pickFrom(list, '', headers);
     },
+    ready: () => started,
     close: () => resolver.close(),
   };
 }

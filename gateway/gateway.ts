@@ -77,6 +77,7 @@ export class Gateway {
     if (!loaded.ok) throw new Error(formatGatewayIssues(loaded.issues));
     g.current = g.build(loaded.config);
     try {
+      await g.clustersReady();
       await g.syncListeners();
     } catch (err) {
       await g.close();
@@ -117,6 +118,7 @@ export class Gateway {
     const previous = this.current;
     this.current = this.build(loaded.config);
     try {
+      await this.clustersReady();
       await this.syncListeners(previous.config);
     } catch (err) {
       const next = this.current;
@@ -167,6 +169,14 @@ export class Gateway {
     }
     const forwarding: ForwardContext = { clusters, sessions: this.sessions, stats: this.stats, logger: this.logger.child('forward') };
     return { id, config, loadedAt: new Date().toISOString(), tables, chains, forwarding, tracing, inFlight: 0, retired: false };
+  }
+
+  /** Waits for the current version's clusters; a resolver that cannot start refuses the config. */
+  private async clustersReady(): Promise<void> {
+    const { config, forwarding } = this.current;
+    await Promise.all(config.spec.clusters.map((c, i) => forwarding.clusters.get(c.name)?.ready().catch((e: unknown) => {
+      throw new StartError(`spec.clusters[${i}].discovery.configuration`, e);
+    })));
   }
 
   /**

@@ -11,21 +11,16 @@ import type { SidecarHandle } from '../../runtime/sidecar';
 import type { SidecarOptions } from '../../runtime/options';
 import { freePort, resourcesWith, startTestSidecar, tempDir, uniqueAppId } from '../helpers/sidecar';
 import path from 'node:path';
+import { componentYaml } from '../helpers/resource-yaml';
+import { eventually } from '../helpers/eventually';
+
+export { eventually };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ActorClass = any;
 
-export function stateComponent(name: string, type: string, md: Record<string, string>): string {
-  return `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: ${type}
-  version: v1
-  metadata:${Object.entries(md).map(([k, v]) => `\n  - name: ${k}\n    value: ${JSON.stringify(v)}`).join('') || ' []'}
-`;
-}
+/** A state store Component document (same text as the other tests' components). */
+export const stateComponent = (name: string, type: string, md: Record<string, string>): string => componentYaml(name, type, md);
 
 export function sqliteActorStore(dir = tempDir('outrigger-actors-')): string {
   return stateComponent('actorstore', 'state.sqlite', { connectionString: path.join(dir, 'actors.db'), actorStateStore: 'true' });
@@ -87,12 +82,3 @@ export async function api(port: number, p: string, init: { method?: string; body
   return { status: res.status, text, headers: res.headers, json: () => JSON.parse(text) as Record<string, unknown> };
 }
 
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -236,6 +236,25 @@ test('a bad config is refused with file and field, and the last good one keeps s
   assert.equal((await get('/exact')).headers['x-upstream'], 'alpha');
 });
 
+test('a discovery cluster whose DNS server is unreachable is refused with the field; the running config stays', async () => {
+  const before = gw.version;
+  const dead = http.createServer();
+  const deadPort = await listenLocal(dead);
+  await new Promise((r) => dead.close(r)); // nothing answers on this port any more
+  writeFileSync(file, config() + `    - name: k8s
+      discovery:
+        resolver: kubernetes
+        app_id: orders
+        configuration: { dnsServer: "127.0.0.1:${deadPort}", clusterDomain: cluster.local }
+`);
+  const r = await gw.reload();
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.match(r.issues.map((i) => `${path.basename(i.file)}: ${i.path}: ${i.message}`).join('\n'), new RegExp(`gateway\\.yaml: spec\\.clusters\\[5\\]\\.discovery\\.configuration: .*127\\.0\\.0\\.1:${deadPort}.*unreachable`));
+  assert.equal(gw.version, before);
+  assert.equal((await get('/exact')).headers['x-upstream'], 'alpha');
+});
+
 test('a listener that cannot bind its port is refused with the field; the running config stays', async () => {
   const before = gw.version;
   const taken = http.createServer();
