@@ -25,16 +25,21 @@ function relative(s: string): number | undefined {
   return ms !== undefined && ms >= 0 ? ms : undefined;
 }
 
+/** An RFC 3339 time, or a Go / ISO 8601 duration from `now` (epoch ms); a message when neither. */
+function instant(field: string, v: string, now: number): number | string {
+  if (RFC3339.test(v)) {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? `invalid ${field} ${JSON.stringify(v)}` : t;
+  }
+  const ms = relative(v);
+  return ms === undefined ? `invalid ${field} ${JSON.stringify(v)}: want a Go or ISO 8601 duration or an RFC 3339 time` : now + ms;
+}
+
 /** When the first firing is due (epoch ms). */
 export function parseDueTime(s: string | undefined, now: number): number | string {
   const v = (s ?? '').trim();
   if (v === '' || v === '0') return now;
-  if (RFC3339.test(v)) {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? `invalid dueTime ${JSON.stringify(v)}` : t;
-  }
-  const ms = relative(v);
-  return ms === undefined ? `invalid dueTime ${JSON.stringify(v)}: want a Go or ISO 8601 duration or an RFC 3339 time` : now + ms;
+  return instant('dueTime', v, now);
 }
 
 export interface Period {
@@ -64,12 +69,7 @@ export function parsePeriod(s: string | undefined): Period | string {
 export function parseTtl(s: string | undefined, now: number): number | undefined | string {
   const v = (s ?? '').trim();
   if (v === '') return undefined;
-  if (RFC3339.test(v)) {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? `invalid ttl ${JSON.stringify(v)}` : t;
-  }
-  const ms = relative(v);
-  return ms === undefined ? `invalid ttl ${JSON.stringify(v)}: want a Go or ISO 8601 duration or an RFC 3339 time` : now + ms;
+  return instant('ttl', v, now);
 }
 
 export interface Schedule {
