@@ -60,7 +60,11 @@ export interface SubscribeRequest {
 }
 
 /** Resolve to acknowledge; reject to ask for redelivery. */
-export type MessageHandler = (msg: PubsubMessage) => Promise<void>;
+/**
+ * Settles one message: resolves when it may be acknowledged (to 'drop' when the app dropped it,
+ * which is acknowledged too), rejects when it must be redelivered.
+ */
+export type MessageHandler = (msg: PubsubMessage) => Promise<void | 'drop'>;
 
 /**
  * close() releases the broker connections without waiting for running handlers: what they had

@@ -75,7 +75,7 @@ export class ComponentCallFilters {
       if (spec.metric === 'pubsub_ingress') {
         // The message's own topic (a wildcard subscription receives several), else the subscribed one.
         const msgTopic = (args[0] as { topic?: unknown } | undefined)?.topic;
-        stats.pubsubIngress(component, typeof msgTopic === 'string' ? msgTopic : topic, outcome.ok ? 'success' : 'retry', ms);
+        stats.pubsubIngress(component, typeof msgTopic === 'string' ? msgTopic : topic, !outcome.ok ? 'retry' : outcome.value === 'drop' ? 'drop' : 'success', ms);
       }
       else if (spec.metric === 'input_binding') stats.inputBinding(component, outcome.ok, ms);
       if (!outcome.ok) throw outcome.error;

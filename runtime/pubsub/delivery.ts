@@ -96,8 +96,8 @@ export async function withRetries(ctx: DeliveryContext, attempt: () => Promise<V
   }
 }
 
-/** One message, start to settlement. */
-export async function deliverOne(ctx: DeliveryContext, msg: PubsubMessage): Promise<void> {
+/** One message, start to settlement; 'drop' when the app answered DROP (acknowledged, dead-lettered if configured). */
+export async function deliverOne(ctx: DeliveryContext, msg: PubsubMessage): Promise<void | 'drop'> {
   await ctx.gate.wait();
   const p = await prepare(ctx, msg);
   if (p.kind === 'done') return;
@@ -106,7 +106,7 @@ export async function deliverOne(ctx: DeliveryContext, msg: PubsubMessage): Prom
   if (verdict === 'DROP') {
     ctx.logger.warn(`DROP status returned from app while processing pub/sub event ${String(p.event.cloudEvent.id)}`);
     if (ctx.deadLetterTopic && !(await ctx.deadLetter(msg))) throw new RedeliverError('failed to send dropped message to the dead-letter topic');
-    return;
+    return 'drop';
   }
   await deadLetterOrRedeliver(ctx, msg, `retries exhausted for pub/sub event ${String(p.event.cloudEvent.id)}`);
 }

@@ -112,14 +112,14 @@ export class ActiveSubscription {
     return { ok: true, subscription: sub };
   }
 
-  private async handle(msg: PubsubMessage): Promise<void> {
+  private async handle(msg: PubsubMessage): Promise<void | 'drop'> {
     if (this.stopping) throw new Error('subscription is closed');
     this.inflight++;
     try {
       if (this.batcher) return await this.batcher.add(msg);
       await this.limiter.acquire();
       try {
-        await deliverOne(this.ctx, msg);
+        return await deliverOne(this.ctx, msg);
       } finally {
         this.limiter.release();
       }

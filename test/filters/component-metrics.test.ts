@@ -23,6 +23,7 @@ describe('Dapr component metrics', () => {
   before(async () => {
     app = await startApp((req, res) => {
       if (req.url === '/orders') { res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"SUCCESS"}'); return; }
+      if (req.url === '/refused') { res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"DROP"}'); return; }
       res.writeHead(200).end();
     });
     const dataDir = tempDir('outrigger-metrics-');
@@ -36,6 +37,7 @@ describe('Dapr component metrics', () => {
         'env.yaml': componentYaml('env', 'secretstores.local.env', {}),
         'cfg.yaml': componentYaml('cfg', 'configuration.redis', { redisHost: '127.0.0.1:6379' }),
         'sub.yaml': subscriptionYaml('orders-sub', { pubsubname: 'bus', topic: 'orders', routes: { default: '/orders' } }),
+        'refused.yaml': subscriptionYaml('refused-sub', { pubsubname: 'bus', topic: 'refused', routes: { default: '/refused' } }),
         'resiliency.yaml': resiliencyYaml('metrics-policies', {
           policies: { retries: { once: RETRY_ONCE } },
           targets: { components: { store: { outbound: { retry: 'once' } } } },
@@ -91,6 +93,15 @@ describe('Dapr component metrics', () => {
     assert.equal(value(m, 'dapr_component_pubsub_egress_count', { component: 'bus', topic: 'orders', success: 'true' }), 3);
     assert.equal(m.types.get('dapr_component_pubsub_egress_latencies'), 'HISTOGRAM');
     assert.equal(m.types.get('dapr_component_pubsub_ingress_latencies'), 'HISTOGRAM');
+  });
+
+  test('a message the app answers DROP is counted with process_status drop, not success', async () => {
+    for (let i = 0; i < 2; i++) assert.equal((await post('/v1.0/publish/bus/refused', { i })).status, 204);
+    const m = await eventually(async () => {
+      const s = await scrape(sidecar.metricsPort);
+      return value(s, 'dapr_component_pubsub_ingress_count', { component: 'bus', topic: 'refused', process_status: 'drop' }) === 2 ? s : undefined;
+    }, 'two drops counted');
+    assert.equal(value(m, 'dapr_component_pubsub_ingress_count', { component: 'bus', topic: 'refused', process_status: 'success' }), 0);
   });
 
   test('bindings, secrets and configuration calls carry their operation and outcome', async () => {
