@@ -79,6 +79,16 @@ export function actorRoutes(runtime: ActorRuntime, maxBodySize: number): ApiRout
     sendRaw(ex.res, 200, res.data, headers);
   };
 
+  /** The body as a JSON object (absent = {}); undefined once a 400 has been sent. */
+  const objectBody = async (ex: Exchange): Promise<Record<string, unknown> | undefined> => {
+    const body = await jsonBody(ex);
+    if (!body) return undefined;
+    const b = body.value ?? {};
+    if (typeof b === 'object' && !Array.isArray(b)) return b as Record<string, unknown>;
+    sendLocalReply(ex, ActorErrors.malformed('failed deserializing HTTP body: expected a JSON object'));
+    return undefined;
+  };
+
   const timer = async (ex: Exchange): Promise<void> => {
     const { type, id } = params(ex);
     const name = ex.route?.params.name ?? '';
@@ -86,11 +96,8 @@ export function actorRoutes(runtime: ActorRuntime, maxBodySize: number): ApiRout
       const r = await runtime.deleteTimer(type, id, name);
       return isDaprError(r) ? sendLocalReply(ex, r) : sendNoContent(ex.res);
     }
-    const body = await jsonBody(ex);
-    if (!body) return;
-    const b = body.value ?? {};
-    if (typeof b !== 'object' || Array.isArray(b)) return sendLocalReply(ex, ActorErrors.malformed('failed deserializing HTTP body: expected a JSON object'));
-    const f = b as Record<string, unknown>;
+    const f = await objectBody(ex);
+    if (!f) return;
     const r = await runtime.createTimer({ type, id, name, ...times(f), ...(typeof f.callback === 'string' ? { callback: f.callback } : {}), data: f.data });
     return isDaprError(r) ? sendLocalReply(ex, r) : sendNoContent(ex.res);
   };
@@ -106,11 +113,8 @@ export function actorRoutes(runtime: ActorRuntime, maxBodySize: number): ApiRout
       const r = await runtime.getReminder(type, id, name);
       return isDaprError(r) ? sendLocalReply(ex, r) : sendJson(ex.res, 200, r);
     }
-    const body = await jsonBody(ex);
-    if (!body) return;
-    const b = body.value ?? {};
-    if (typeof b !== 'object' || Array.isArray(b)) return sendLocalReply(ex, ActorErrors.malformed('failed deserializing HTTP body: expected a JSON object'));
-    const f = b as Record<string, unknown>;
+    const f = await objectBody(ex);
+    if (!f) return;
     const r = await runtime.createReminder({ type, id, name, ...times(f), data: f.data, ...(typeof f.overwrite === 'boolean' ? { overwrite: f.overwrite } : {}) });
     return isDaprError(r) ? sendLocalReply(ex, r) : sendNoContent(ex.res);
   };

@@ -9,38 +9,26 @@ import { Pool } from 'pg';
 import type { ComponentDriver, ResolvedComponent } from '../contract';
 import { pgPoolConfig, sqlIdent } from '../state/postgresql/connection';
 import { UnlockStatus, type LockStore, type UnlockStatusValue } from './contract';
-import { SqlPoolHolder } from '../common/sql-pool';
+import { SqlPooledComponent } from '../common/sql-pool';
 
-export class PostgresLockStore implements LockStore {
-  private readonly pool = new SqlPoolHolder<Pool>('postgresql lock');
+export class PostgresLockStore extends SqlPooledComponent<Pool> implements LockStore {
   private readonly table: string;
 
   constructor(private readonly component: ResolvedComponent) {
+    super('postgresql lock');
     this.table = sqlIdent(component.metadata.tableName || 'dapr_lock', 'tableName');
   }
 
   async init(): Promise<void> {
     const cs = this.component.metadata.connectionString;
     if (!cs) throw new Error('postgresql lock: missing required metadata "connectionString"');
-    const pool = this.pool.set(new Pool({ ...pgPoolConfig(cs), max: 5 }));
+    const pool = this.usePool(new Pool({ ...pgPoolConfig(cs), max: 5 }));
     pool.on('error', () => undefined);
     await pool.query(`CREATE TABLE IF NOT EXISTS ${this.table} (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL)`);
   }
 
   features(): readonly string[] {
     return [];
-  }
-
-  close(): Promise<void> {
-    return this.pool.close();
-  }
-
-  ping(): Promise<void> {
-    return this.pool.ping();
-  }
-
-  private db(): Pool {
-    return this.pool.db();
   }
 
   async tryLock(resourceId: string, owner: string, expirySeconds: number): Promise<boolean> {

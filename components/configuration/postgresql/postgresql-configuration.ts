@@ -15,7 +15,7 @@
 import { Client, Pool, type Notification } from 'pg';
 import type { ComponentDriver, ResolvedComponent } from '../../contract';
 import { pgPoolConfig, sqlIdent } from '../../state/postgresql/connection';
-import { SqlPoolHolder } from '../../common/sql-pool';
+import { SqlPooledComponent } from '../../common/sql-pool';
 import { deletedItem, type ConfigurationItem, type ConfigurationItems, type ConfigurationStore, type ConfigurationUpdateHandler } from '../contract';
 
 interface Row {
@@ -50,13 +50,13 @@ interface Watch {
   readonly handler: ConfigurationUpdateHandler;
 }
 
-export class PostgresConfigurationStore implements ConfigurationStore {
-  private readonly pool = new SqlPoolHolder<Pool>('postgresql configuration store');
+export class PostgresConfigurationStore extends SqlPooledComponent<Pool> implements ConfigurationStore {
   private readonly table: string;
   /** One LISTEN connection per channel, shared by the subscriptions on it. */
   private readonly listeners = new Map<string, { client: Client; watches: Set<Watch> }>();
 
   constructor(private readonly component: ResolvedComponent) {
+    super('postgresql configuration store');
     const t = component.metadata.table;
     if (!t) throw new Error('postgresql configuration: missing required metadata "table"');
     this.table = sqlIdent(t, 'table');
@@ -65,7 +65,7 @@ export class PostgresConfigurationStore implements ConfigurationStore {
   async init(): Promise<void> {
     const cs = this.component.metadata.connectionString;
     if (!cs) throw new Error('postgresql configuration: missing required metadata "connectionString"');
-    const pool = this.pool.set(new Pool({ ...pgPoolConfig(cs), max: 5 }));
+    const pool = this.usePool(new Pool({ ...pgPoolConfig(cs), max: 5 }));
     pool.on('error', () => undefined);
     const r = await pool.query('SELECT to_regclass($1) AS t', [this.table]);
     if (!(r.rows[0] as { t: string | null }).t) throw new Error(`postgresql configuration: table '${this.table}' does not exist`);
@@ -75,18 +75,10 @@ export class PostgresConfigurationStore implements ConfigurationStore {
     return [];
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     for (const l of this.listeners.values()) await l.client.end().catch(() => undefined);
     this.listeners.clear();
-    await this.pool.close();
-  }
-
-  ping(): Promise<void> {
-    return this.pool.ping();
-  }
-
-  private db(): Pool {
-    return this.pool.db();
+    await super.close();
   }
 
   async get(keys: readonly string[]): Promise<ConfigurationItems> {

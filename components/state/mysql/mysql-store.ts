@@ -16,7 +16,7 @@ import { parseDurationMs } from '../common/duration';
 import { decodeValue, encodeValue } from '../common/json-value';
 import { componentTtl, expiryFor, ttlMetadata } from '../common/ttl';
 import { runQuery } from '../query/evaluate';
-import { SqlPoolHolder } from '../../common/sql-pool';
+import { SqlPooledComponent } from '../../common/sql-pool';
 
 interface Row extends mysql.RowDataPacket {
   id: string;
@@ -50,16 +50,15 @@ function asText(v: unknown): string {
   return JSON.stringify(v); // MySQL's JSON type comes back parsed
 }
 
-export class MySqlStateStore implements StateStore {
-  private readonly pool: SqlPoolHolder<mysql.Pool>;
+export class MySqlStateStore extends SqlPooledComponent<mysql.Pool> implements StateStore {
   private readonly table: string;
   private readonly schema: string;
   private readonly defaultTtl: number | undefined;
   private readonly feats: readonly string[];
 
   constructor(private readonly component: ResolvedComponent) {
+    super(`state.mysql ${component.name}`);
     const md = component.metadata;
-    this.pool = new SqlPoolHolder(`state.mysql ${component.name}`);
     this.schema = ident(md.schemaName || 'dapr_state_store', 'schemaName');
     this.table = `\`${this.schema}\`.\`${ident(md.tableName || 'state', 'tableName')}\``;
     this.defaultTtl = componentTtl(md);
@@ -70,7 +69,7 @@ export class MySqlStateStore implements StateStore {
     const md = this.component.metadata;
     if (!md.connectionString) throw new Error(`state.mysql ${this.component.name}: missing connectionString`);
     const timeout = md.timeoutInSeconds ? Number(md.timeoutInSeconds) * 1000 : 20_000;
-    const pool = this.pool.set(mysql.createPool({ ...mysqlOptions(md.connectionString), connectionLimit: 10, connectTimeout: timeout, timezone: 'Z', dateStrings: false, jsonStrings: true }));
+    const pool = this.usePool(mysql.createPool({ ...mysqlOptions(md.connectionString), connectionLimit: 10, connectTimeout: timeout, timezone: 'Z', dateStrings: false, jsonStrings: true }));
     // Expiry times are written as UTC; make the session compare them in UTC too.
     pool.on('connection', (conn) => void conn.query("SET time_zone = '+00:00'"));
     await pool.query(`CREATE DATABASE IF NOT EXISTS \`${this.schema}\``);
@@ -78,23 +77,11 @@ export class MySqlStateStore implements StateStore {
       isbinary BOOLEAN NOT NULL, insertDate TIMESTAMP DEFAULT CURRENT_TIMESTAMP, updateDate TIMESTAMP DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
       eTag VARCHAR(36) NOT NULL, expiredate TIMESTAMP(3) NULL, INDEX expiredate_idx(expiredate))`);
     const every = parseDurationMs(md.cleanupInterval, 3_600_000);
-    this.pool.cleanEvery(every, `DELETE FROM ${this.table} WHERE expiredate IS NOT NULL AND expiredate <= CURRENT_TIMESTAMP(3)`);
+    this.cleanEvery(every, `DELETE FROM ${this.table} WHERE expiredate IS NOT NULL AND expiredate <= CURRENT_TIMESTAMP(3)`);
   }
 
   features(): readonly string[] {
     return this.feats;
-  }
-
-  close(): Promise<void> {
-    return this.pool.close();
-  }
-
-  ping(): Promise<void> {
-    return this.pool.ping();
-  }
-
-  private db(): mysql.Pool {
-    return this.pool.db();
   }
 
   async get(req: StateGetRequest): Promise<StateItem | undefined> {

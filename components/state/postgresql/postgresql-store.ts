@@ -18,19 +18,18 @@ import { componentTtl, expiryFor, ttlMetadata } from '../common/ttl';
 import { runQuery } from '../query/evaluate';
 import { pgPoolConfig, sqlIdent } from './connection';
 import { layoutV1, layoutV2, type Layout, type PgRow } from './layouts';
-import { SqlPoolHolder } from '../../common/sql-pool';
+import { SqlPooledComponent } from '../../common/sql-pool';
 
 type Queryable = Pick<Pool, 'query'> | PoolClient;
 
-export class PostgresStateStore implements StateStore {
-  private readonly pool: SqlPoolHolder<Pool>;
+export class PostgresStateStore extends SqlPooledComponent<Pool> implements StateStore {
   private readonly table: string;
   private readonly defaultTtl: number | undefined;
   private readonly feats: readonly string[];
 
   constructor(private readonly component: ResolvedComponent, private readonly layout: Layout) {
+    super(`state.postgresql ${component.name}`);
     const md = component.metadata;
-    this.pool = new SqlPoolHolder(`state.postgresql ${component.name}`);
     this.table = sqlIdent(md.tableName || (layout.version === 'v2' ? `${md.tablePrefix ?? ''}state` : 'state'), 'tableName');
     this.defaultTtl = componentTtl(md);
     const base = [StateFeature.ETAG, StateFeature.TRANSACTIONAL, StateFeature.TTL, StateFeature.QUERY_API];
@@ -41,29 +40,17 @@ export class PostgresStateStore implements StateStore {
     const md = this.component.metadata;
     if (!md.connectionString) throw new Error(`state.postgresql ${this.component.name}: missing connectionString`);
     const timeout = parseDurationMs(md.timeout ?? md.timeoutInSeconds, 20_000);
-    const pool = this.pool.set(new Pool({ ...pgPoolConfig(md.connectionString), max: 10, connectionTimeoutMillis: timeout, query_timeout: timeout }));
+    const pool = this.usePool(new Pool({ ...pgPoolConfig(md.connectionString), max: 10, connectionTimeoutMillis: timeout, query_timeout: timeout }));
     pool.on('error', () => {
       /* idle client errors: the next query reports them */
     });
     await pool.query(this.layout.createTable(this.table));
     const every = md.cleanupIntervalInSeconds ? Number(md.cleanupIntervalInSeconds) * 1000 : parseDurationMs(md.cleanupInterval, 3_600_000);
-    this.pool.cleanEvery(every, this.layout.deleteExpired(this.table, false));
+    this.cleanEvery(every, this.layout.deleteExpired(this.table, false));
   }
 
   features(): readonly string[] {
     return this.feats;
-  }
-
-  close(): Promise<void> {
-    return this.pool.close();
-  }
-
-  ping(): Promise<void> {
-    return this.pool.ping();
-  }
-
-  private db(): Pool {
-    return this.pool.db();
   }
 
   async get(req: StateGetRequest): Promise<StateItem | undefined> {
